@@ -1,0 +1,55 @@
+# Forum Desk: two commands on a fresh Debian/Ubuntu machine with Python 3.11+
+#   make run    set up and serve the IMRF 2022 demo forum at http://127.0.0.1:5000
+#   make test   set up and run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+# Debian packages: Pango for WeasyPrint, Noto fonts for non-Latin names, poppler for
+# PDF checks, Chromium for browser tests. Installed only where missing.
+SYSTEM_PACKAGES      := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-dejavu-core python3-venv
+TEST_SYSTEM_PACKAGES := chromium poppler-utils nodejs npm
+
+.PHONY: run test setup setup-test system-deps system-deps-test lint migrate demo clean
+
+run: setup migrate demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check .
+
+migrate: setup
+	$(BIN)/flask db upgrade
+
+demo: setup
+	$(BIN)/flask forum demo
+
+setup: system-deps $(VENV)/.installed
+
+setup-test: system-deps system-deps-test $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+system-deps:
+	@sh .ci/apt-install $(SYSTEM_PACKAGES)
+
+system-deps-test:
+	@sh .ci/apt-install $(TEST_SYSTEM_PACKAGES)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

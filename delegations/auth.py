@@ -1,0 +1,209 @@
+"""Login, logout, throttling, and the role checks every route goes through.
+
+Every endpoint requires a logged-in user unless its view is marked ``@public``; views
+then narrow access with ``@roles_required`` and the object-level checks on ``User``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email
+
+from .db import db, utcnow
+from .models import LoginAttempt, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see this page."
+login_manager.login_message_category = "info"
+csrf = CSRFProtect()
+
+bp = Blueprint("auth", __name__)
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without logging in (login page, token feeds)."""
+    view._public = True  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def manager_required(view: F) -> F:
+    """Coordinators and admins only."""
+    return roles_required(Role.ADMIN, Role.COORDINATOR)(view)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: Role,
+    *,
+    delegation_id: int | None = None,
+    delegate_id: int | None = None,
+) -> User:
+    """Create a user (flushes, does not commit). Raises ValueError on bad input."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError(f"{email!r} is not an e-mail address")
+    if len(password) < 8:
+        raise ValueError("the password must have at least 8 characters")
+    if role == Role.FOCAL_POINT and delegation_id is None:
+        raise ValueError("a focal point needs a delegation (--delegation NAME)")
+    if role == Role.DELEGATE and delegate_id is None:
+        raise ValueError("a delegate user needs a delegate record (--delegate EMAIL)")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValueError(f"a user with e-mail {email} exists already")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        delegation_id=delegation_id,
+        delegate_id=delegate_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def recent_failures(email: str) -> int:
+    window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return db.session.scalar(
+        sa.select(sa.func.count(LoginAttempt.id)).where(
+            LoginAttempt.email == email, LoginAttempt.at > utcnow() - window
+        )
+    ) or 0
+
+
+def authenticate(email: str, password: str, remote_addr: str = "") -> User | None:
+    """Check credentials; record a failure. Raises PermissionError when throttled."""
+    email = email.strip().lower()
+    if recent_failures(email) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        raise PermissionError(
+            "Too many failed attempts for this account. "
+            f"Wait {current_app.config['LOGIN_WINDOW_MINUTES']} minutes and try again."
+        )
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+        db.session.flush()
+        return None
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
+    user.last_login_at = utcnow()
+    return user
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/login")
+@public
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home"))
+    return render_template("auth/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+@public
+def login_post() -> Any:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400
+    try:
+        user = authenticate(form.email.data or "", form.password.data or "",
+                            request.remote_addr or "")
+    except PermissionError as e:
+        form.form_errors.append(str(e))
+        return render_template("auth/login.html", form=form), 429
+    if user is None:
+        db.session.commit()  # keep the recorded failure
+        form.form_errors.append("Wrong e-mail or password.")
+        return render_template("auth/login.html", form=form), 401
+    db.session.commit()
+    login_user(user, remember=bool(form.remember.data))
+    return redirect(_safe_next(request.args.get("next")) or url_for("home"))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _require_login() -> Any:
+    """Before every request: anonymous users go to the login page unless the view is public."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "_public", False):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    app.before_request(_require_login)

@@ -1,0 +1,477 @@
+"""People, organisations, accreditation, users and the change log.
+
+The forum itself lives here too: delegations, quotas and deadlines hang off it, and
+``schedule`` (venues, rooms, sessions) builds on it. Nothing here imports ``schedule``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, enum_column, utcnow
+
+
+class Series(enum.StrEnum):
+    IMRF = "IMRF"
+    GFMD = "GFMD"
+    GRF = "GRF"
+    COP = "COP"
+    UNGA = "UNGA"
+    HLPF = "HLPF"
+    OTHER = "other"
+
+
+class OrganisationKind(enum.StrEnum):
+    NATIONAL_GOVERNMENT = "national_government"  # incl. permanent missions
+    LOCAL_GOVERNMENT = "local_government"  # local or regional government
+    PARTNER = "partner"  # partner organisation or network
+    UN_AGENCY = "un_agency"
+    CIVIL_SOCIETY = "civil_society"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "national_government": "National government / permanent mission",
+            "local_government": "Local or regional government",
+            "partner": "Partner organisation or network",
+            "un_agency": "UN agency",
+            "civil_society": "Civil society",
+            "other": "Other",
+        }[self.value]
+
+
+class Level(enum.StrEnum):
+    """Level of representation, in protocol order (highest first)."""
+
+    HEAD_OF_STATE = "head_of_state"
+    MINISTER = "minister"
+    AMBASSADOR = "ambassador"
+    MAYOR = "mayor"
+    DEPUTY_MAYOR = "deputy_mayor"
+    COUNCILLOR = "councillor"
+    SENIOR_OFFICIAL = "senior_official"
+    OFFICIAL = "official"
+    ADVISER = "adviser"
+    EXPERT = "expert"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "head_of_state": "Head of State or Government",
+            "minister": "Minister",
+            "ambassador": "Ambassador",
+            "mayor": "Mayor",
+            "deputy_mayor": "Deputy mayor",
+            "councillor": "Councillor",
+            "senior_official": "Senior official",
+            "official": "Official",
+            "adviser": "Adviser",
+            "expert": "Expert",
+            "other": "Other",
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Capacity(enum.StrEnum):
+    """Capacity in which a person serves in the delegation (protocol order)."""
+
+    HEAD = "head"
+    MEMBER = "member"
+    ADVISER = "adviser"
+    SUPPORT = "support"
+
+    @property
+    def label(self) -> str:
+        return {"head": "Head of delegation", "member": "Member", "adviser": "Adviser",
+                "support": "Support staff"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(Capacity).index(self)
+
+
+class Route(enum.StrEnum):
+    NATIONAL_DELEGATION = "national_delegation"
+    PARTNER_ORGANISATION = "partner_organisation"
+    OWN_AUTHORITY = "own_authority"
+
+    @property
+    def label(self) -> str:
+        return {
+            "national_delegation": "Inside the national delegation",
+            "partner_organisation": "Through a partner organisation",
+            "own_authority": "In its own name",
+        }[self.value]
+
+
+class AccreditationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    BADGE_COLLECTED = "badge_collected"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class BadgeType(enum.StrEnum):
+    PARTY = "party"
+    PARTY_OVERFLOW = "party_overflow"
+    OBSERVER = "observer"
+    UN = "un"
+    TEMPORARY_PASS = "temporary_pass"  # noqa: S105 (a badge type, not a secret)
+    PRESS = "press"
+    HOST_COUNTRY_GUEST = "host_country_guest"
+    COURTESY = "courtesy"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class DocumentKind(enum.StrEnum):
+    NOTE_VERBALE = "note_verbale"  # or credentials letter from the mission
+    NOMINATION_LETTER = "nomination_letter"
+    PASSPORT_BIO_PAGE = "passport_bio_page"
+    PHOTO = "photo"
+
+    @property
+    def label(self) -> str:
+        return {
+            "note_verbale": "Note Verbale or credentials letter",
+            "nomination_letter": "Nomination letter",
+            "passport_bio_page": "Passport bio page",
+            "photo": "Photo",
+        }[self.value]
+
+
+class DeadlineKind(enum.StrEnum):
+    NOMINATIONS_OPEN = "nominations_open"
+    NOMINATIONS_CLOSE = "nominations_close"
+    CONFIRMATION_CLOSE = "confirmation_close"
+    BADGE_PICKUP = "badge_pickup"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FOCAL_POINT = "focal_point"
+    DELEGATE = "delegate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Forum(Base):
+    __tablename__ = "forum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    short_name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    series: Mapped[Series] = mapped_column(enum_column(Series), default=Series.OTHER)
+    timezone: Mapped[str] = mapped_column(sa.String(64))  # IANA name, e.g. America/New_York
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    host_city: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    delegations: Mapped[list[Delegation]] = relationship(
+        back_populates="forum", cascade="all, delete-orphan", order_by="Delegation.name"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(
+        back_populates="forum", cascade="all, delete-orphan", order_by="Deadline.due_at"
+    )
+    quotas: Mapped[list[PartnerQuota]] = relationship(
+        back_populates="forum", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),)
+
+    def __repr__(self) -> str:
+        return f"<Forum {self.short_name}>"
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    acronym: Mapped[str] = mapped_column(sa.String(40), default="")
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind), default=OrganisationKind.OTHER
+    )
+    country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name}>"
+
+
+class PartnerQuota(Base):
+    """How many people a partner organisation may nominate to a forum."""
+
+    __tablename__ = "partner_quota"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    quota: Mapped[int]
+
+    forum: Mapped[Forum] = relationship(back_populates="quotas")
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("forum_id", "organisation_id"),
+        sa.CheckConstraint("quota >= 0", name="quota_not_negative"),
+    )
+
+
+class Deadline(Base):
+    """A dated milestone of a forum (nominations close, badge pick-up...)."""
+
+    __tablename__ = "deadline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    forum: Mapped[Forum] = relationship(back_populates="deadlines")
+
+
+class Delegation(Base):
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))  # e.g. "Freetown"
+    country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    region: Mapped[str] = mapped_column(sa.String(100), default="")
+    leading_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    focal_point_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    focal_point_email: Mapped[str] = mapped_column(sa.String(320), default="")
+    focal_point_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    forum: Mapped[Forum] = relationship(back_populates="delegations")
+    leading_organisation: Mapped[Organisation | None] = relationship()
+    delegates: Mapped[list[Delegate]] = relationship(
+        back_populates="delegation", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("forum_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<Delegation {self.name}>"
+
+
+class Delegate(Base):
+    """A person in a delegation. Names exactly as on the passport."""
+
+    __tablename__ = "delegate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="CASCADE"), index=True
+    )
+    honorific: Mapped[str] = mapped_column(sa.String(40), default="")
+    given_names: Mapped[str] = mapped_column(sa.String(200))
+    family_name: Mapped[str] = mapped_column(sa.String(200))
+    function: Mapped[str] = mapped_column(sa.String(300), default="")  # job title
+    level: Mapped[Level] = mapped_column(enum_column(Level), default=Level.OFFICIAL)
+    capacity: Mapped[Capacity] = mapped_column(enum_column(Capacity), default=Capacity.MEMBER)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(320), index=True)
+    mobile: Mapped[str] = mapped_column(sa.String(50), default="")
+    languages: Mapped[str] = mapped_column(sa.String(200), default="")  # e.g. "en, fr"
+    home_timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    arrival_date: Mapped[date | None]
+    departure_date: Mapped[date | None]
+    photo_path: Mapped[str | None] = mapped_column(sa.String(300))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    delegation: Mapped[Delegation] = relationship(back_populates="delegates")
+    organisation: Mapped[Organisation | None] = relationship()
+    accreditations: Mapped[list[Accreditation]] = relationship(
+        back_populates="delegate", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.honorific} {self.full_name}".strip()
+
+    @property
+    def accreditation(self) -> Accreditation | None:
+        for a in self.accreditations:
+            if a.forum_id == self.delegation.forum_id:
+                return a
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Delegate {self.full_name}>"
+
+
+class Accreditation(Base):
+    """One per delegate per forum: the route, its sponsor and where the file stands."""
+
+    __tablename__ = "accreditation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    route: Mapped[Route] = mapped_column(enum_column(Route))
+    sponsor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    status: Mapped[AccreditationStatus] = mapped_column(
+        enum_column(AccreditationStatus), default=AccreditationStatus.DRAFT
+    )
+    badge_type: Mapped[BadgeType | None] = mapped_column(enum_column(BadgeType))
+    substitute: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    badge_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    delegate: Mapped[Delegate] = relationship(back_populates="accreditations")
+    forum: Mapped[Forum] = relationship()
+    sponsor: Mapped[Organisation | None] = relationship()
+    documents: Mapped[list[AccreditationDocument]] = relationship(
+        back_populates="accreditation", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("delegate_id", "forum_id"),)
+
+
+class AccreditationDocument(Base):
+    """A document an accreditation route requires, received on paper or uploaded."""
+
+    __tablename__ = "accreditation_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accreditation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accreditation.id", ondelete="CASCADE")
+    )
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    file_path: Mapped[str | None] = mapped_column(sa.String(300))
+    original_filename: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    accreditation: Mapped[Accreditation] = relationship(back_populates="documents")
+
+    __table_args__ = (sa.UniqueConstraint("accreditation_id", "kind"),)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="SET NULL")
+    )
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegation: Mapped[Delegation | None] = relationship()
+    delegate: Mapped[Delegate | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    @property
+    def is_manager(self) -> bool:
+        """Coordinators and admins manage everything."""
+        return self.role in (Role.ADMIN, Role.COORDINATOR)
+
+    @property
+    def own_delegation_id(self) -> int | None:
+        if self.role == Role.FOCAL_POINT:
+            return self.delegation_id
+        if self.role == Role.DELEGATE and self.delegate is not None:
+            return self.delegate.delegation_id
+        return None
+
+    def can_see_delegation(self, delegation_id: int) -> bool:
+        return self.is_manager or self.own_delegation_id == delegation_id
+
+    def can_edit_delegation(self, delegation_id: int) -> bool:
+        return self.is_manager or (
+            self.role == Role.FOCAL_POINT and self.delegation_id == delegation_id
+        )
+
+
+class ChangeLog(Base):
+    """Who changed what, when. Written by services, never edited."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    actor: Mapped[str] = mapped_column(sa.String(320), default="system")
+    entity: Mapped[str] = mapped_column(sa.String(50))  # e.g. "accreditation", "session"
+    entity_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(sa.String(50))  # e.g. "create", "status:approved"
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_change_log_entity", "entity", "entity_id"),)
+
+
+class LoginAttempt(Base):
+    """Failed logins, for throttling (kept in the database so every worker sees them)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,95 @@
+"""Time zones: UTC in the database, the forum's IANA zone for venue time, and the
+viewer's home zone beside it. Never a fixed offset."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import Flask
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_zone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def to_zone(dt: datetime, tz: str) -> datetime:
+    return dt.astimezone(zone(tz))
+
+
+def local_to_utc(day: date, at: time, tz: str) -> datetime:
+    """Wall-clock time in ``tz`` to an aware UTC datetime (fold=0 for ambiguous times)."""
+    return datetime.combine(day, at, tzinfo=zone(tz)).astimezone(UTC)
+
+
+def parse_local(value: str, tz: str) -> datetime:
+    """'2022-05-17T10:00' (or with a space) as wall-clock time in ``tz``, returned in UTC."""
+    naive = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    return naive.replace(tzinfo=zone(tz)).astimezone(UTC)
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants at which ``day`` starts and ends in ``tz`` (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(tz)).astimezone(UTC)
+    return start, end
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def fmt_time(dt: datetime | None, tz: str) -> str:
+    if dt is None:
+        return ""
+    return to_zone(dt, tz).strftime("%H:%M")
+
+
+def fmt_datetime(dt: datetime | None, tz: str) -> str:
+    if dt is None:
+        return ""
+    local = to_zone(dt, tz)
+    return f"{local.strftime('%a %d %b %Y, %H:%M')} {local.tzname()}"
+
+
+def fmt_day(d: date | datetime, tz: str | None = None) -> str:
+    if isinstance(d, datetime):
+        d = to_zone(d, tz or "UTC").date()
+    return d.strftime("%A %d %B %Y").replace(" 0", " ")
+
+
+def zone_abbr(dt: datetime, tz: str) -> str:
+    return to_zone(dt, tz).tzname() or tz
+
+
+def day_offset(dt: datetime, tz: str, reference_tz: str) -> int:
+    """How many days the local date in ``tz`` is after the date in ``reference_tz``."""
+    return (to_zone(dt, tz).date() - to_zone(dt, reference_tz).date()).days
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = fmt_time
+    app.jinja_env.filters["local_datetime"] = fmt_datetime
+    app.jinja_env.filters["day"] = fmt_day
+    app.jinja_env.filters["zone_abbr"] = zone_abbr
+    app.jinja_env.globals["day_offset"] = day_offset
+    app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)

@@ -1,0 +1,17 @@
+"""The programme: venues, rooms, sessions, speaker slots, clashes, calendars and briefing
+books. Builds on ``delegations``; registered by the app factory through
+``FORUM_DESK_MODULES``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from delegations.nav import add_nav
+
+    from . import cli, views
+
+    app.register_blueprint(views.bp)
+    add_nav(app, "schedule.programme", "Programme", order=30)
+    cli.init_app(app)

@@ -1,0 +1,78 @@
+"""Forum overview and the programme as a list by day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from delegations.db import db
+from delegations.forums import forum_or_404
+from delegations.models import Accreditation, Delegate, Delegation, User
+from delegations.timeutil import days, is_valid_zone, to_zone, zone_names
+
+from .models import Session, SpeakerSlot, Venue
+from .queries import sessions_between, visible_sessions_clause
+
+bp = Blueprint("schedule", __name__)
+
+
+def viewer_zone(user: User, forum_tz: str) -> str | None:
+    """The zone to show beside venue time: ?tz=, else the delegate's home zone."""
+    picked = request.args.get("tz", "").strip()
+    if picked and is_valid_zone(picked):
+        return picked if picked != forum_tz else None
+    if user.delegate is not None and user.delegate.home_timezone:
+        tz = user.delegate.home_timezone
+        return tz if tz != forum_tz else None
+    return None
+
+
+@bp.get("/<forum>/")
+def overview(forum: str) -> Any:
+    f = forum_or_404(forum)
+    venues = db.session.scalars(
+        sa.select(Venue).where(Venue.forum_id == f.id)
+        .options(selectinload(Venue.rooms)).order_by(Venue.name)
+    ).all()
+    counts = {
+        "delegations": db.session.scalar(
+            sa.select(sa.func.count(Delegation.id)).where(Delegation.forum_id == f.id)),
+        "delegates": db.session.scalar(
+            sa.select(sa.func.count(Delegate.id)).join(Delegation)
+            .where(Delegation.forum_id == f.id)),
+        "approved": db.session.scalar(
+            sa.select(sa.func.count(Accreditation.id)).where(
+                Accreditation.forum_id == f.id,
+                Accreditation.status.in_(["approved", "badge_collected"]))),
+        "sessions": db.session.scalar(
+            sa.select(sa.func.count(Session.id)).where(
+                Session.forum_id == f.id, visible_sessions_clause(current_user))),
+        "speaker_slots": db.session.scalar(
+            sa.select(sa.func.count(SpeakerSlot.id)).join(Session).where(
+                Session.forum_id == f.id, visible_sessions_clause(current_user))),
+    }
+    return render_template("schedule/overview.html", forum=f, venues=venues, counts=counts)
+
+
+@bp.get("/<forum>/programme/")
+def programme(forum: str) -> Any:
+    f = forum_or_404(forum)
+    home_tz = viewer_zone(current_user, f.timezone)
+    sessions = sessions_between(f, f.start_date, f.end_date, current_user)
+    by_day: dict[date, list[Session]] = defaultdict(list)
+    for s in sessions:
+        by_day[to_zone(s.starts_at, f.timezone).date()].append(s)
+    return render_template(
+        "schedule/programme.html",
+        forum=f,
+        days=[(d, by_day.get(d, [])) for d in days(f.start_date, f.end_date)]
+        + [(d, v) for d, v in sorted(by_day.items()) if not f.start_date <= d <= f.end_date],
+        home_tz=home_tz,
+        zone_names=zone_names(),
+    )
