@@ -59,6 +59,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped._roles = frozenset(roles)  # type: ignore[attr-defined]  # read by the route walk
         return wrapped  # type: ignore[return-value]
 
     return decorator

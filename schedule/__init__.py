@@ -15,3 +15,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     add_nav(app, "schedule.programme", "Programme", order=30)
     cli.init_app(app)
+
+    # The programme: editing, speakers, clashes, timetable views (issue 4).
+    from . import programme_views
+
+    programme_views.init_app(app)
+
+    # Calendar feeds and briefing books (issue 5).
+    from . import calendar_views
+
+    calendar_views.init_app(app)
