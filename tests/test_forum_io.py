@@ -115,3 +115,13 @@ def test_import_refuses_a_room_booked_twice(app):
     assert e.value.problems == [
         f"sessions[{len(data['sessions']) - 1}].room: Conference Room 4 is taken by "
         "'Roundtable 1' at the same time"]
+
+
+def test_the_documented_example_imports(app):
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "forum-format.md").read_text()
+    example = text.split("```json\n", 1)[1].split("\n```", 1)[0]
+    forum = import_forum(example)
+    assert forum.short_name == "IMRF2022"
+    assert [d.name for d in forum.delegations] == ["Dhaka North"]
