@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -41,15 +42,16 @@ from .models import (
 from .timeutil import is_valid_zone
 
 
-def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, str]]:
-    out = [("", blank)] if blank is not None else []
-    return out + [(m.value, m.label) for m in enum_cls]
+def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[SelectChoice]:
+    out = [SelectChoice("", blank)] if blank is not None else []
+    return out + [SelectChoice(m.value, m.label) for m in enum_cls]
 
 
-def organisation_choices(blank: str = "—") -> list[tuple[str, str]]:
+def organisation_choices(blank: str = "—") -> list[SelectChoice]:
     orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
-    return [("", blank)] + [
-        (str(o.id), f"{o.name} ({o.acronym})" if o.acronym else o.name) for o in orgs]
+    return [SelectChoice("", blank)] + [
+        SelectChoice(str(o.id), f"{o.name} ({o.acronym})" if o.acronym else o.name)
+        for o in orgs]
 
 
 def _int_or_none(value: Any) -> int | None:
