@@ -111,7 +111,11 @@ def delegate_row(p: Delegate) -> dict[str, str]:
 
 
 def export_rows(people: list[Delegate]) -> list[list[str]]:
-    return [[neutralise(delegate_row(p)[c]) for c in COLUMNS] for p in people]
+    out = []
+    for p in people:
+        values = delegate_row(p)
+        out.append([neutralise(values[c]) for c in COLUMNS])
+    return out
 
 
 def export_csv(people: list[Delegate]) -> bytes:
@@ -486,13 +490,9 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None,
         raise ValueError("the plan has errors; nothing is written")
     created = updated = 0
     now = utcnow()
-    new_people: list[tuple[Delegate, dict[str, Any]]] = []
+    new_rows = [r for r in plan.rows if r.existing is None]
     for r in plan.rows:
         if r.existing is None:
-            p = Delegate(delegation_id=r.delegation.id, **r.person)
-            db.session.add(p)
-            new_people.append((p, r.acc))
-            created += 1
             continue
         p = r.existing
         changed = False
@@ -514,14 +514,23 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None,
                     if v in TIMESTAMP_FIELD:
                         setattr(acc, TIMESTAMP_FIELD[v], now)
         updated += changed
-    db.session.flush()  # ids for the new people
-    for p, values in new_people:
-        acc = Accreditation(forum_id=forum.id, delegate_id=p.id, created_at=now,
-                            status_changed_at=now, **values)
-        if acc.status in TIMESTAMP_FIELD:
-            setattr(acc, TIMESTAMP_FIELD[acc.status], now)
-        db.session.add(acc)
     db.session.flush()
+    if new_rows:
+        # New people go in with two multi-row INSERTs (executemany with RETURNING), not
+        # one ORM object per row: 10,000 rows take seconds, not minutes.
+        ids = db.session.scalars(
+            sa.insert(Delegate).returning(Delegate.id, sort_by_parameter_order=True),
+            [{"delegation_id": r.delegation.id, **r.person} for r in new_rows]).all()
+        accs = []
+        for person_id, r in zip(ids, new_rows, strict=True):
+            values = {"forum_id": forum.id, "delegate_id": person_id, "created_at": now,
+                      "status_changed_at": now, "notes": "",
+                      **{f: None for f in TIMESTAMP_FIELD.values()}, **r.acc}
+            if r.acc["status"] in TIMESTAMP_FIELD:
+                values[TIMESTAMP_FIELD[r.acc["status"]]] = now
+            accs.append(values)
+        db.session.execute(sa.insert(Accreditation), accs)
+        created = len(ids)
     changelog.record(actor, "roster", forum.id, "import",
                      f"Imported {filename or 'a file'}: {created} created, {updated} updated",
                      {"created": created, "updated": updated, "rows": len(plan.rows)})
