@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,14 @@ def _imports_folder() -> Path:
     return folder
 
 
+def _forget_old_uploads(max_age_s: int = 24 * 3600) -> None:
+    """Uploaded files waiting for a confirmation that never came are removed after a day."""
+    cutoff = time.time() - max_age_s
+    for path in _imports_folder().glob("*.*"):
+        if TOKEN_RE.match(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 @bp.get("/<forum>/roster/import")
 @manager_required
 def roster_import(forum: str) -> Any:
@@ -252,6 +261,7 @@ def roster_import_post(forum: str) -> Any:
                                file_error=str(e)), 400
     plan = spreadsheets.check_rows(f, rows)
     token = None
+    _forget_old_uploads()
     if plan.ok:
         ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
         token = f"{secrets.token_hex(16)}.{ext}"

@@ -79,6 +79,7 @@ def test_coordinator_imports_fixes_and_approves(live_server, page, tmp_path, dem
     page.click("button[type=submit]")
     page.click("nav >> text=Accreditation")
     assert page.locator("h1").inner_text().startswith("Accreditation")
+    assert page.url.endswith(f"/{f}/accreditation/")
     shot(page, tmp_path, "accr-dashboard")
 
     page.click("text=Import CSV/XLSX")

@@ -291,3 +291,30 @@ def test_cli_export_and_import(runner, app, world, tmp_path, make_delegate):
     assert count_delegates() == 1
     r = runner.invoke(args=["roster", "import", str(tmp_path / "x.txt")])
     assert r.exit_code != 0
+
+
+def test_xlsx_upload_preview_and_confirm(client, make_user, world, app):
+    login_as(client, make_user, Role.COORDINATOR)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["delegation", "country", "given_names", "family_name", "route", "sponsor",
+               "email"])
+    ws.append(["القاهرة", "EG", "محمد", "عبد الله", "partner_organisation", "UCLG",
+               "m@example.org"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = upload(client, world.forum, buf.getvalue(), "roster.xlsx")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "All 1 rows are valid" in page and "محمد عبد الله" in page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    assert token.endswith(".xlsx")
+    # a forged token never reads outside the imports folder
+    r = client.post("/IMRF/roster/import/confirm", data={"token": "../../secret_key.csv"})
+    assert r.status_code == 302 and count_delegates() == 0
+    r = client.post("/IMRF/roster/import/confirm", data={"token": token,
+                                                         "filename": "roster.xlsx"})
+    assert r.status_code == 302 and count_delegates() == 1
+    # the uploaded file is gone once imported
+    r = client.post("/IMRF/roster/import/confirm", data={"token": token})
+    assert r.status_code == 302 and count_delegates() == 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -17,6 +19,7 @@ from tests.accr_support import login_as, make_world
 from tests.conftest import TOOLS
 
 S = AccreditationStatus
+SHOTS = Path("/tmp/shots-accr")
 
 
 @pytest.fixture
@@ -94,10 +97,14 @@ def test_participants_pdf(app, world, tmp_path):
     if TOOLS.exists():
         r = subprocess.run([str(TOOLS / "pdf-check"), str(path), "--expect-text", "São Paulo",
                             "--expect-text", "Montréal", "--expect-text", "Valérie Plante",
-                            "--require-embedded-fonts"],
+                            "--require-embedded-fonts", "--png", str(tmp_path / "png")],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.strip().splitlines()[-1].startswith("pdf-check: OK")
+        pngs = sorted((tmp_path / "png").glob("page-*.png"))
+        assert pngs
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(pngs[0], SHOTS / "participants-page-1.png")
 
 
 def test_participants_cli(runner, world, tmp_path):
