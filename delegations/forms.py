@@ -160,7 +160,8 @@ class DelegateForm(FlaskForm):
 class AccreditationForm(FlaskForm):
     route = SelectField("Route", choices=_enum_choices(Route))
     sponsor_id = SelectField("Sponsor", coerce=_int_or_none, validate_choice=False)
-    badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"))
+    badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"),
+                             default="")
     substitute = BooleanField("Substitute (does not use a quota place)")
     notes = TextAreaField("Notes", validators=[Optional()])
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from . import changelog
 from .accreditation import (
     ACTIVE_STATUSES,
+    QUOTA_STATUSES,
     missing_documents,
     not_ready,
     quota_warnings,
@@ -122,7 +123,6 @@ def update_delegate(person: Delegate, values: dict[str, Any], actor: User | None
 def update_accreditation(acc: Accreditation, values: dict[str, Any],
                          actor: User | None) -> list[str]:
     """Route, sponsor, badge type, substitute, notes. Returns quota warnings."""
-    before_counted = not acc.substitute and acc.sponsor_id
     changed = {k: str(v) for k, v in values.items() if getattr(acc, k) != v}
     for k, v in values.items():
         setattr(acc, k, v)
@@ -131,10 +131,8 @@ def update_accreditation(acc: Accreditation, values: dict[str, Any],
     if changed:
         changelog.record(actor, "accreditation", acc.id, "update",
                          acc.delegate.full_name, changed)
-        if acc.status in (AccreditationStatus.SUBMITTED, AccreditationStatus.APPROVED) and (
-                "sponsor_id" in changed or "substitute" in changed or "route" in changed
-                or not before_counted):
-            warnings = quota_warnings(acc, adding=0)
+        if acc.status in QUOTA_STATUSES and {"sponsor_id", "substitute", "route"} & set(changed):
+            warnings = quota_warnings(acc, adding=0)  # this nomination is counted already
     return warnings
 
 

@@ -258,3 +258,23 @@ def test_quota_form(client, world, make_user):
     assert r.status_code == 400
     page = r.get_data(as_text=True)
     assert 'value="Mayors Migration Council"' in page and "ISO 3166" in page
+
+
+def test_moving_an_approved_person_to_a_full_partner_warns(client, world, make_delegate,
+                                                           make_user):
+    db.session.add(PartnerQuota(forum_id=world.forum.id, organisation_id=world.uclg.id, quota=1))
+    make_delegate(world.delegations["Niš"], sponsor=world.uclg, status=S.APPROVED)
+    p = make_delegate(world.delegations["Niš"], sponsor=world.mission, status=S.APPROVED,
+                      route=Route.NATIONAL_DELEGATION)
+    db.session.commit()
+    login_as(client, make_user, Role.COORDINATOR)
+    r = client.post(f"/IMRF/delegates/{p.id}/accreditation", data={
+        "route": "partner_organisation", "sponsor_id": world.uclg.id},
+        follow_redirects=True)
+    assert "UCLG has a quota of 1 and this nomination makes 2: over quota by 1." in \
+        r.get_data(as_text=True)
+    # marking them a substitute frees the place: no warning
+    r = client.post(f"/IMRF/delegates/{p.id}/accreditation", data={
+        "route": "partner_organisation", "sponsor_id": world.uclg.id, "substitute": "y"},
+        follow_redirects=True)
+    assert "over quota" not in r.get_data(as_text=True)
