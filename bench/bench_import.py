@@ -111,11 +111,11 @@ def run_once(fmt: str, rows: list[dict[str, str]], workdir: Path, url: str | Non
         t6 = time.perf_counter()
         export_csv(roster(forum, RosterFilter(sort="city")))
         t7 = time.perf_counter()
+        db.session.close()  # end the read transaction before truncating
         if url:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        db.session.close()
         db.engine.dispose()
     return {"bytes": len(data), "read": t1 - t0, "check": t2 - t1, "write": t3 - t2,
             "total": t3 - t0, "reimport_unchanged": t5 - t4, "export_csv": t7 - t6}
