@@ -354,11 +354,14 @@ def deadlines_post(forum: str) -> Any:
     return redirect(url_for("delegations.deadlines", forum=forum))
 
 
-@bp.post("/<forum>/deadlines/<int:deadline_id>/delete")
+@bp.post("/<forum>/deadlines/delete")
 @manager_required
-def deadline_delete(forum: str, deadline_id: int) -> Any:
+def deadline_delete(forum: str) -> Any:
+    """The deadline comes as a form field (URLs carry only the argument names the route
+    walk knows)."""
     f = forum_or_404(forum)
-    d = db.session.get(Deadline, deadline_id)
+    raw = request.form.get("deadline_id", "")
+    d = db.session.get(Deadline, int(raw)) if raw.isdigit() else None
     if d is None or d.forum_id != f.id:
         abort(404)
     db.session.delete(d)

@@ -278,3 +278,16 @@ def test_moving_an_approved_person_to_a_full_partner_warns(client, world, make_d
         "route": "partner_organisation", "sponsor_id": world.uclg.id, "substitute": "y"},
         follow_redirects=True)
     assert "over quota" not in r.get_data(as_text=True)
+
+
+def test_remove_a_deadline(client, world, make_user):
+    d = Deadline(forum_id=world.forum.id, kind=DeadlineKind.BADGE_PICKUP, title="Badges",
+                 due_at=utcnow())
+    db.session.add(d)
+    db.session.commit()
+    login_as(client, make_user, Role.COORDINATOR)
+    page = client.get("/IMRF/deadlines/").get_data(as_text=True)
+    assert f'name="deadline_id" value="{d.id}"' in page
+    assert client.post("/IMRF/deadlines/delete", data={"deadline_id": "999"}).status_code == 404
+    assert client.post("/IMRF/deadlines/delete", data={"deadline_id": d.id}).status_code == 302
+    assert db.session.scalars(sa.select(Deadline)).all() == []

@@ -49,7 +49,7 @@ CASES = [
     ("POST", "/{f}/roster/import", (400, 403, 403, 403, 302)),
     ("POST", "/{f}/roster/import/confirm", (302, 403, 403, 403, 302)),
     ("POST", "/{f}/deadlines/", (400, 403, 403, 403, 302)),
-    ("POST", "/{f}/deadlines/{deadline}/delete", (302, 403, 403, 403, 302)),
+    ("POST", "/{f}/deadlines/delete", (404, 403, 403, 403, 302)),
     ("POST", "/{f}/quotas/", (400, 403, 403, 403, 302)),
     ("POST", "/{f}/organisations/new", (400, 403, 403, 403, 302)),
     ("POST", "/{f}/delegations/new", (400, 403, 403, 403, 302)),
