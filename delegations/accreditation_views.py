@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import accreditation, roster, spreadsheets
 from .auth import manager_required, roles_required
@@ -248,7 +249,12 @@ def roster_import(forum: str) -> Any:
 @manager_required
 def roster_import_post(forum: str) -> Any:
     f = forum_or_404(forum)
-    upload = request.files.get("file")
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
+                               file_error="The file is too big; the limit is 10 MB. Split it "
+                               "into smaller files."), 413
     if upload is None or not upload.filename:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error="Choose a CSV or XLSX file."), 400

@@ -318,3 +318,13 @@ def test_xlsx_upload_preview_and_confirm(client, make_user, world, app):
     # the uploaded file is gone once imported
     r = client.post("/IMRF/roster/import/confirm", data={"token": token})
     assert r.status_code == 302 and count_delegates() == 1
+
+
+def test_upload_over_the_request_limit_gets_the_import_page(client, make_user, world, app):
+    login_as(client, make_user, Role.COORDINATOR)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    r = upload(client, world.forum, b"delegation,given_names,family_name\n" + b"x" * 4096,
+               "roster.csv")
+    assert r.status_code == 413
+    page = r.get_data(as_text=True)
+    assert 'id="file-error"' in page and "the limit is 10 MB" in page
