@@ -92,6 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     timeutil.init_app(app)
     nav.init_app(app)
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
+    nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
     app.add_url_rule("/", "home", views.home)
     cli.init_app(app)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -83,5 +85,99 @@ def list_command() -> None:
         click.echo("No users yet. Create one with: flask users create EMAIL --role coordinator")
 
 
+# --------------------------------------------------------------------------- roster (issue 3)
+
+roster_cli = AppGroup("roster", help="Export and import the roster; the list of participants.")
+
+
+def _forum(short: str | None) -> Any:
+    from flask import current_app
+
+    from .models import Forum
+
+    short = short or current_app.config.get("DEFAULT_FORUM")
+    if short:
+        forum = db.session.scalar(sa.select(Forum).where(Forum.short_name == short))
+        if forum is None:
+            raise click.ClickException(f"No forum {short!r}.")
+        return forum
+    forums = db.session.scalars(sa.select(Forum)).all()
+    if len(forums) != 1:
+        names = ", ".join(f.short_name for f in forums) or "none"
+        raise click.ClickException(f"Say which forum with --forum SHORT (forums: {names}).")
+    return forums[0]
+
+
+forum_option = click.option("--forum", "forum_short", help="Forum short name, e.g. IMRF2022.")
+
+
+@roster_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@forum_option
+def roster_export_command(file: Path, forum_short: str | None) -> None:
+    """Write the roster to FILE (.csv or .xlsx), in the columns import reads."""
+    from .roster import RosterFilter, roster
+    from .spreadsheets import export_csv, export_xlsx
+
+    suffix = file.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise click.ClickException("FILE must end in .csv or .xlsx.")
+    forum = _forum(forum_short)
+    people = roster(forum, RosterFilter(sort="city"))
+    file.write_bytes(export_csv(people) if suffix == ".csv" else export_xlsx(people))
+    click.echo(f"Wrote {len(people)} delegates of {forum.short_name} to {file}")
+
+
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@forum_option
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) -> None:
+    """Import delegates from FILE (.csv or .xlsx): all rows or none."""
+    from .spreadsheets import FileProblem, apply_plan, check_rows, read_table
+
+    forum = _forum(forum_short)
+    try:
+        rows = read_table(file.read_bytes(), file.name)
+    except FileProblem as e:
+        raise click.ClickException(f"{file}: {e}") from e
+    plan = check_rows(forum, rows)
+    if plan.errors:
+        for line, reason in plan.errors:
+            click.echo(f"{file}:{line}: {reason}", err=True)
+        raise click.ClickException(
+            f"{len(plan.errors)} of {plan.total} rows have problems; nothing was imported.")
+    if dry_run:
+        click.echo(f"{file}: {plan.total} rows are valid ({plan.creates} new, "
+                   f"{plan.updates} matching existing delegates). Nothing written (--dry-run).")
+        return
+    try:
+        created, updated = apply_plan(forum, plan, None, file.name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Imported {file} into {forum.short_name}: {created} added, {updated} updated, "
+               f"{plan.total - created - updated} unchanged.")
+
+
+@roster_cli.command("participants")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="FILE.pdf or FILE.csv")
+@forum_option
+def roster_participants_command(out: Path, forum_short: str | None) -> None:
+    """Write the list of participants (protocol order) as PDF or CSV."""
+    from .participants import participants, participants_csv, participants_pdf
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".pdf"):
+        raise click.ClickException("--out must end in .pdf or .csv.")
+    forum = _forum(forum_short)
+    out.write_bytes(participants_pdf(forum) if suffix == ".pdf" else participants_csv(forum))
+    n = sum(len(e.people) for e in participants(forum))
+    click.echo(f"Wrote the list of participants of {forum.short_name} ({n} people) to {out}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(roster_cli)

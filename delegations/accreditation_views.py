@@ -1,0 +1,427 @@
+"""Accreditation screens: the coordinator dashboard, the roster with filters and bulk
+actions, spreadsheet import/export, the list of participants, deadlines and quotas.
+Routes live on the ``delegations`` blueprint."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import accreditation, roster, spreadsheets
+from .auth import manager_required, roles_required
+from .db import db
+from .forms import DeadlineForm, OrganisationForm, QuotaForm
+from .forums import forum_or_404
+from .models import (
+    Accreditation,
+    AccreditationStatus,
+    Deadline,
+    DeadlineKind,
+    Delegate,
+    Delegation,
+    DocumentKind,
+    Forum,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Route,
+)
+from .participants import participants_csv, participants_pdf
+from .timeutil import to_zone, zone
+from .views import bp
+
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@bp.get("/<forum>/accreditation/")
+@manager_required
+def dashboard(forum: str) -> Any:
+    f = forum_or_404(forum)
+    by_status = dict(db.session.execute(
+        sa.select(Accreditation.status, sa.func.count()).where(Accreditation.forum_id == f.id)
+        .group_by(Accreditation.status)).all())
+    by_route = dict(db.session.execute(
+        sa.select(Accreditation.route, sa.func.count())
+        .where(Accreditation.forum_id == f.id,
+               Accreditation.status.in_(accreditation.ACTIVE_STATUSES))
+        .group_by(Accreditation.route)).all())
+    active = db.session.scalars(
+        sa.select(Accreditation)
+        .where(Accreditation.forum_id == f.id,
+               Accreditation.status.in_(accreditation.ACTIVE_STATUSES))
+        .options(selectinload(Accreditation.documents),
+                 selectinload(Accreditation.delegate))).all()
+    missing: Counter[DocumentKind] = Counter()
+    missing_any = 0
+    for acc in active:
+        kinds = accreditation.missing_documents(acc)
+        missing.update(kinds)
+        missing_any += bool(kinds)
+    deadlines = db.session.scalars(
+        sa.select(Deadline).where(Deadline.forum_id == f.id).order_by(Deadline.due_at)).all()
+    nxt = accreditation.next_deadline(f)
+    deadline_rows = [
+        (d, accreditation.days_left(d.due_at, f.timezone),
+         sum(1 for acc in active if accreditation.not_ready(d, acc)))
+        for d in deadlines]
+    quotas = accreditation.quota_usage(f.id)
+    counts = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Delegation.id)), sa.func.count(Delegate.id))
+        .select_from(Delegation).outerjoin(Delegate)
+        .where(Delegation.forum_id == f.id)).one()
+    return render_template(
+        "delegations/dashboard.html", forum=f, by_status=by_status, by_route=by_route,
+        missing=missing, missing_any=missing_any, deadline_rows=deadline_rows,
+        next_deadline=nxt, quotas=quotas, delegation_count=counts[0], delegate_count=counts[1],
+        statuses=list(AccreditationStatus), routes=list(Route), document_kinds=list(DocumentKind))
+
+
+# --------------------------------------------------------------------------- roster
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_from_args() -> roster.RosterFilter:
+    a = request.args
+    status = a.get("status", "")
+    route = a.get("route", "")
+    missing = a.get("missing", "")
+    return roster.RosterFilter(
+        q=a.get("q", "")[:200],
+        status=status if status in {s.value for s in AccreditationStatus} else "",
+        route=route if route in {r.value for r in Route} else "",
+        country=a.get("country", "")[:2],
+        delegation_id=_int_arg("delegation"),
+        sponsor_id=_int_arg("sponsor"),
+        missing=missing if missing in {"any", *(k.value for k in DocumentKind)} else "",
+        not_ready=_int_arg("not_ready"),
+        sort=a.get("sort", "name") if a.get("sort") in roster.SORTS else "name",
+    )
+
+
+@bp.get("/<forum>/roster/")
+def roster_list(forum: str) -> Any:
+    f = forum_or_404(forum)
+    scope: int | None = None
+    if not current_user.is_manager:
+        if current_user.role == Role.FOCAL_POINT and current_user.delegation_id:
+            scope = current_user.delegation_id
+        elif current_user.role == Role.DELEGATE and current_user.delegate_id:
+            return redirect(url_for("delegations.delegate", forum=forum,
+                                    delegate_id=current_user.delegate_id))
+        else:
+            abort(403)
+    flt = _filter_from_args()
+    people = roster.roster(f, flt, delegation_id=scope)
+    delegations = db.session.scalars(
+        sa.select(Delegation).where(Delegation.forum_id == f.id).order_by(Delegation.name)
+    ).all() if scope is None else []
+    sponsor = db.session.get(Organisation, flt.sponsor_id) if flt.sponsor_id else None
+    deadline = db.session.get(Deadline, flt.not_ready) if flt.not_ready else None
+    bulk_actions = [("submit", "Submit")]
+    if current_user.is_manager:
+        bulk_actions.append(("approve", "Approve"))
+    bulk_actions += [(f"document:{k.value}", f"Mark received: {k.label}") for k in DocumentKind]
+    return render_template(
+        "delegations/roster.html", forum=f, people=people, flt=flt, delegations=delegations,
+        statuses=list(AccreditationStatus), routes=list(Route), sponsor=sponsor,
+        deadline=deadline if deadline is not None and deadline.forum_id == f.id else None,
+        document_kinds=list(DocumentKind), bulk_actions=bulk_actions,
+        missing_docs={p.id: accreditation.missing_documents(p.accreditation)
+                      for p in people if p.accreditation},
+        can_bulk=current_user.is_manager or current_user.role == Role.FOCAL_POINT,
+        sorts=list(roster.SORTS))
+
+
+@bp.post("/<forum>/roster/bulk")
+@roles_required(Role.ADMIN, Role.COORDINATOR, Role.FOCAL_POINT)
+def roster_bulk(forum: str) -> Any:
+    f = forum_or_404(forum)
+    action = request.form.get("action", "")
+    back = redirect(request.form.get("back") if (request.form.get("back") or "").startswith(
+        f"/{forum}/roster/") else url_for("delegations.roster_list", forum=forum))
+    ids = [int(i) for i in request.form.getlist("delegate_id") if i.isdigit()]
+    if action not in accreditation.BULK_ACTIONS:
+        flash("Choose an action.", "error")
+        return back
+    if action == "approve" and not current_user.is_manager:
+        abort(403)
+    if not ids:
+        flash("Select at least one delegate.", "error")
+        return back
+    people = db.session.scalars(
+        sa.select(Delegate).join(Delegation)
+        .where(Delegate.id.in_(ids), Delegation.forum_id == f.id)
+        .options(selectinload(Delegate.delegation),
+                 selectinload(Delegate.accreditations).selectinload(Accreditation.documents))
+    ).all()
+    if any(not current_user.can_edit_delegation(p.delegation_id) for p in people):
+        abort(403)
+    result = accreditation.bulk_action(people, action, current_user)
+    db.session.commit()
+    if result.done:
+        flash(f"Done for {len(result.done)}: " + ", ".join(result.done) + ".", "info")
+    for s in result.skipped:
+        flash("Skipped " + s, "error")
+    for w in result.warnings:
+        flash(w, "warning")
+    return back
+
+
+@bp.get("/<forum>/roster/export.csv")
+@manager_required
+def roster_export_csv(forum: str) -> Any:
+    f = forum_or_404(forum)
+    people = roster.roster(f, roster.RosterFilter(sort="city"))
+    return _download(spreadsheets.export_csv(people), "text/csv; charset=utf-8",
+                     f"roster-{f.short_name}.csv")
+
+
+@bp.get("/<forum>/roster/export.xlsx")
+@manager_required
+def roster_export_xlsx(forum: str) -> Any:
+    f = forum_or_404(forum)
+    people = roster.roster(f, roster.RosterFilter(sort="city"))
+    return _download(
+        spreadsheets.export_xlsx(people),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"roster-{f.short_name}.xlsx")
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _imports_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _forget_old_uploads(max_age_s: int = 24 * 3600) -> None:
+    """Uploaded files waiting for a confirmation that never came are removed after a day."""
+    cutoff = time.time() - max_age_s
+    for path in _imports_folder().glob("*.*"):
+        if TOKEN_RE.match(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+@bp.get("/<forum>/roster/import")
+@manager_required
+def roster_import(forum: str) -> Any:
+    f = forum_or_404(forum)
+    return render_template("delegations/import.html", forum=f, file_error=None,
+                           columns=spreadsheets.COLUMNS)
+
+
+@bp.post("/<forum>/roster/import")
+@manager_required
+def roster_import_post(forum: str) -> Any:
+    f = forum_or_404(forum)
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
+                               file_error="The file is too big; the limit is 10 MB. Split it "
+                               "into smaller files."), 413
+    if upload is None or not upload.filename:
+        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
+                               file_error="Choose a CSV or XLSX file."), 400
+    data = upload.read(spreadsheets.MAX_BYTES + 1)
+    filename = Path(upload.filename).name
+    try:
+        rows = spreadsheets.read_table(data, filename)
+    except spreadsheets.FileProblem as e:
+        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
+                               file_error=str(e)), 400
+    plan = spreadsheets.check_rows(f, rows)
+    token = None
+    _forget_old_uploads()
+    if plan.ok:
+        ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
+        token = f"{secrets.token_hex(16)}.{ext}"
+        (_imports_folder() / token).write_bytes(data)
+    return render_template("delegations/import_preview.html", forum=f, plan=plan, rows=rows,
+                           token=token, filename=filename), (200 if plan.ok else 422)
+
+
+@bp.post("/<forum>/roster/import/confirm")
+@manager_required
+def roster_import_confirm(forum: str) -> Any:
+    f = forum_or_404(forum)
+    token = request.form.get("token", "")
+    filename = request.form.get("filename", "")[:200]
+    if not TOKEN_RE.match(token) or not (_imports_folder() / token).is_file():
+        flash("The uploaded file has expired; upload it again.", "error")
+        return redirect(url_for("delegations.roster_import", forum=forum))
+    path = _imports_folder() / token
+    data = path.read_bytes()
+    try:
+        rows = spreadsheets.read_table(data, token)
+    except spreadsheets.FileProblem as e:
+        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
+                               file_error=str(e)), 400
+    plan = spreadsheets.check_rows(f, rows)  # again: the roster may have changed since
+    if not plan.ok:
+        return render_template("delegations/import_preview.html", forum=f, plan=plan,
+                               rows=rows, token=None, filename=filename), 422
+    try:
+        created, updated = spreadsheets.apply_plan(f, plan, current_user, filename)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    path.unlink(missing_ok=True)
+    flash(f"Imported {filename}: {created} delegates added, {updated} updated, "
+          f"{len(plan.rows) - created - updated} unchanged.", "info")
+    return redirect(url_for("delegations.roster_list", forum=forum))
+
+
+# --------------------------------------------------------------------------- participants
+
+
+@bp.get("/<forum>/participants.csv")
+@manager_required
+def participants_list_csv(forum: str) -> Any:
+    f = forum_or_404(forum)
+    return _download(participants_csv(f), "text/csv; charset=utf-8",
+                     f"participants-{f.short_name}.csv")
+
+
+@bp.get("/<forum>/participants.pdf")
+@manager_required
+def participants_list_pdf(forum: str) -> Any:
+    f = forum_or_404(forum)
+    return _download(participants_pdf(f), "application/pdf", f"participants-{f.short_name}.pdf")
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def _render_deadlines(f: Forum, form: DeadlineForm, code: int = 200) -> Any:
+    deadlines = db.session.scalars(
+        sa.select(Deadline).where(Deadline.forum_id == f.id).order_by(Deadline.due_at)).all()
+    return render_template(
+        "delegations/deadlines.html", forum=f, form=form,
+        rows=[(d, accreditation.days_left(d.due_at, f.timezone)) for d in deadlines]), code
+
+
+@bp.get("/<forum>/deadlines/")
+@manager_required
+def deadlines(forum: str) -> Any:
+    f = forum_or_404(forum)
+    return _render_deadlines(f, DeadlineForm())
+
+
+@bp.post("/<forum>/deadlines/")
+@manager_required
+def deadlines_post(forum: str) -> Any:
+    f = forum_or_404(forum)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        return _render_deadlines(f, form, 400)
+    due = form.due.data.replace(tzinfo=zone(f.timezone))
+    accreditation.add_deadline(f, DeadlineKind(form.kind.data), form.title.data.strip(),
+                               due, form.notes.data or "", current_user)
+    db.session.commit()
+    flash(f"Deadline added: {form.title.data} ({to_zone(due, f.timezone):%Y-%m-%d %H:%M}).",
+          "info")
+    return redirect(url_for("delegations.deadlines", forum=forum))
+
+
+@bp.post("/<forum>/deadlines/delete")
+@manager_required
+def deadline_delete(forum: str) -> Any:
+    """The deadline comes as a form field (URLs carry only the argument names the route
+    walk knows)."""
+    f = forum_or_404(forum)
+    raw = request.form.get("deadline_id", "")
+    d = db.session.get(Deadline, int(raw)) if raw.isdigit() else None
+    if d is None or d.forum_id != f.id:
+        abort(404)
+    db.session.delete(d)
+    db.session.commit()
+    flash("Deadline removed.", "info")
+    return redirect(url_for("delegations.deadlines", forum=forum))
+
+
+# --------------------------------------------------------------------------- quotas
+
+
+def _render_quotas(f: Forum, form: QuotaForm, org_form: OrganisationForm, code: int = 200) -> Any:
+    return render_template("delegations/quotas.html", forum=f, form=form, org_form=org_form,
+                           quotas=accreditation.quota_usage(f.id)), code
+
+
+@bp.get("/<forum>/quotas/")
+@manager_required
+def quotas(forum: str) -> Any:
+    f = forum_or_404(forum)
+    return _render_quotas(f, QuotaForm(), OrganisationForm(formdata=None))
+
+
+@bp.post("/<forum>/quotas/")
+@manager_required
+def quotas_post(forum: str) -> Any:
+    f = forum_or_404(forum)
+    form = QuotaForm()
+    org = db.session.get(Organisation, form.organisation_id.data) \
+        if form.organisation_id.data else None
+    if not form.validate_on_submit() or org is None:
+        if form.organisation_id.data and org is None:
+            form.organisation_id.errors = [*form.organisation_id.errors, "Unknown organisation."]
+        return _render_quotas(f, form, OrganisationForm(formdata=None), 400)
+    accreditation.set_quota(f, org, form.quota.data, current_user)
+    db.session.commit()
+    flash(f"Quota of {org.name}: {form.quota.data}.", "info")
+    return redirect(url_for("delegations.quotas", forum=forum))
+
+
+@bp.post("/<forum>/organisations/new")
+@manager_required
+def organisation_new_post(forum: str) -> Any:
+    f = forum_or_404(forum)
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        return _render_quotas(f, QuotaForm(formdata=None), form, 400)
+    org = Organisation(name=form.name.data.strip(), acronym=(form.acronym.data or "").strip(),
+                       kind=OrganisationKind(form.kind.data), country=form.country.data or None)
+    db.session.add(org)
+    db.session.flush()
+    from . import changelog
+
+    changelog.record(current_user, "organisation", org.id, "create", org.name)
+    db.session.commit()
+    flash(f"Organisation {org.name} added.", "info")
+    return redirect(url_for("delegations.quotas", forum=forum))

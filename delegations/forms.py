@@ -1,0 +1,216 @@
+"""Forms of the roster and accreditation screens. Each keeps what was typed and puts its
+errors beside the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycountry
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from .db import db
+from .models import (
+    BadgeType,
+    Capacity,
+    DeadlineKind,
+    Level,
+    Organisation,
+    OrganisationKind,
+    Route,
+)
+from .timeutil import is_valid_zone
+
+
+def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[SelectChoice]:
+    out = [SelectChoice("", blank)] if blank is not None else []
+    return out + [SelectChoice(m.value, m.label) for m in enum_cls]
+
+
+def organisation_choices(blank: str = "—") -> list[SelectChoice]:
+    orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    return [SelectChoice("", blank)] + [
+        SelectChoice(str(o.id), f"{o.name} ({o.acronym})" if o.acronym else o.name)
+        for o in orgs]
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _country(form: Any, field: Any) -> None:
+    if field.data:
+        field.data = field.data.strip().upper()
+        if pycountry.countries.get(alpha_2=field.data) is None:
+            raise ValidationError("Use a two-letter ISO 3166 country code, e.g. SL, BR, CN.")
+
+
+class DelegationForm(FlaskForm):
+    name = StringField("Name (usually the city)", validators=[DataRequired(), Length(max=200)])
+    country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
+    region = StringField("Region", validators=[Optional(), Length(max=100)])
+    leading_organisation_id = SelectField("Leading organisation", coerce=_int_or_none,
+                                          validate_choice=False)
+    focal_point_name = StringField("Focal point", validators=[Optional(), Length(max=200)])
+    focal_point_email = EmailField("Focal point e-mail", validators=[Optional(), Email()])
+    focal_point_phone = StringField("Focal point phone", validators=[Optional(), Length(max=50)])
+    notes = TextAreaField("Notes", validators=[Optional()])
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.leading_organisation_id.choices = organisation_choices()
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.name.data.strip(),
+            "country": self.country.data or None,
+            "region": (self.region.data or "").strip(),
+            "leading_organisation_id": self.leading_organisation_id.data,
+            "focal_point_name": (self.focal_point_name.data or "").strip(),
+            "focal_point_email": (self.focal_point_email.data or "").strip().lower(),
+            "focal_point_phone": (self.focal_point_phone.data or "").strip(),
+            "notes": self.notes.data or "",
+        }
+
+
+class DelegateForm(FlaskForm):
+    honorific = StringField("Honorific", validators=[Optional(), Length(max=40)])
+    given_names = StringField("Given names (as on passport)",
+                              validators=[DataRequired(), Length(max=200)])
+    family_name = StringField("Family name (as on passport)",
+                              validators=[DataRequired(), Length(max=200)])
+    function = StringField("Function", validators=[Optional(), Length(max=300)])
+    level = SelectField("Level of representation", choices=_enum_choices(Level),
+                        default=Level.OFFICIAL.value)
+    capacity = SelectField("Capacity in the delegation", choices=_enum_choices(Capacity),
+                           default=Capacity.MEMBER.value)
+    organisation_id = SelectField("Organisation", coerce=_int_or_none, validate_choice=False)
+    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=320)])
+    mobile = StringField("Mobile", validators=[Optional(), Length(max=50)])
+    languages = StringField("Languages", validators=[Optional(), Length(max=200)])
+    home_timezone = StringField("Home time zone (e.g. Africa/Freetown)",
+                                validators=[Optional(), Length(max=64)])
+    arrival_date = DateField("Arrival", validators=[Optional()])
+    departure_date = DateField("Departure", validators=[Optional()])
+    notes = TextAreaField("Notes", validators=[Optional()])
+    # only on the "new delegate" form
+    route = SelectField("Accreditation route", choices=_enum_choices(Route),
+                        default=Route.PARTNER_ORGANISATION.value)
+    sponsor_id = SelectField("Sponsor (partner organisation or mission)", coerce=_int_or_none,
+                             validate_choice=False)
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.organisation_id.choices = organisation_choices()
+        self.sponsor_id.choices = organisation_choices()
+
+    def validate_home_timezone(self, field: Any) -> None:
+        if field.data and not is_valid_zone(field.data.strip()):
+            raise ValidationError("Unknown time zone; use an IANA name such as Africa/Freetown.")
+
+    def validate_departure_date(self, field: Any) -> None:
+        if field.data and self.arrival_date.data and field.data < self.arrival_date.data:
+            raise ValidationError("Departure is before arrival.")
+
+    def validate_sponsor_id(self, field: Any) -> None:
+        if self.route.data == Route.PARTNER_ORGANISATION.value and not field.data:
+            raise ValidationError("The partner organisation route needs a sponsor.")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "honorific": (self.honorific.data or "").strip(),
+            "given_names": self.given_names.data.strip(),
+            "family_name": self.family_name.data.strip(),
+            "function": (self.function.data or "").strip(),
+            "level": Level(self.level.data),
+            "capacity": Capacity(self.capacity.data),
+            "organisation_id": self.organisation_id.data,
+            "email": (self.email.data or "").strip().lower() or None,
+            "mobile": (self.mobile.data or "").strip(),
+            "languages": (self.languages.data or "").strip(),
+            "home_timezone": (self.home_timezone.data or "").strip() or None,
+            "arrival_date": self.arrival_date.data,
+            "departure_date": self.departure_date.data,
+            "notes": self.notes.data or "",
+        }
+
+
+class AccreditationForm(FlaskForm):
+    route = SelectField("Route", choices=_enum_choices(Route))
+    sponsor_id = SelectField("Sponsor", coerce=_int_or_none, validate_choice=False)
+    badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"),
+                             default="")
+    substitute = BooleanField("Substitute (does not use a quota place)")
+    notes = TextAreaField("Notes", validators=[Optional()])
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.sponsor_id.choices = organisation_choices()
+
+    def validate_sponsor_id(self, field: Any) -> None:
+        if self.route.data == Route.PARTNER_ORGANISATION.value and not field.data:
+            raise ValidationError("The partner organisation route needs a sponsor.")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "route": Route(self.route.data),
+            "sponsor_id": self.sponsor_id.data,
+            "badge_type": BadgeType(self.badge_type.data) if self.badge_type.data else None,
+            "substitute": bool(self.substitute.data),
+            "notes": self.notes.data or "",
+        }
+
+
+class DeadlineForm(FlaskForm):
+    kind = SelectField("Milestone", choices=_enum_choices(DeadlineKind))
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    due = DateTimeLocalField("Due (forum time)", format="%Y-%m-%dT%H:%M",
+                             validators=[DataRequired(message="Give a date and time.")])
+    notes = TextAreaField("Notes", validators=[Optional()])
+
+
+class QuotaForm(FlaskForm):
+    organisation_id = SelectField("Partner organisation", coerce=_int_or_none,
+                                  validate_choice=False,
+                                  validators=[DataRequired(message="Choose an organisation.")])
+    quota = IntegerField("Quota (people)", validators=[
+        InputRequired(message="Give a number."), NumberRange(min=0, max=10_000)])
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.organisation_id.choices = organisation_choices("— choose —")
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=300)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
+    kind = SelectField("Kind", choices=_enum_choices(OrganisationKind),
+                       default=OrganisationKind.PARTNER.value)
+    country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
+
+    def validate_name(self, field: Any) -> None:
+        if db.session.scalar(sa.select(Organisation.id).where(
+                sa.func.lower(Organisation.name) == field.data.strip().lower())):
+            raise ValidationError("An organisation with this name exists already.")
