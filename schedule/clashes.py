@@ -1,0 +1,399 @@
+"""Clash detection over a whole forum: pure computation over plain rows.
+
+``load_rows(forum)`` reads everything with a constant number of queries (sessions with their
+rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
+sorts once per person and per room and sweeps, so the work is O(n log n) and never a query
+per slot. Cancelled sessions take part in nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from delegations.db import db
+from delegations.models import Accreditation, AccreditationStatus, Delegate, Forum
+from delegations.timeutil import to_zone
+
+from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ClashKind(enum.StrEnum):
+    PERSON_DOUBLE_BOOKED = "person_double_booked"
+    TRAVEL_TIME = "travel_time"
+    ROOM_DOUBLE_BOOKED = "room_double_booked"
+    OVER_CAPACITY = "over_capacity"
+    NOT_ACCREDITED = "not_accredited"
+    OUTSIDE_STAY = "outside_stay"
+    OUTSIDE_FORUM = "outside_forum"
+    SPEAKING_TIME = "speaking_time"
+
+    @property
+    def label(self) -> str:
+        return {
+            "person_double_booked": "Person in two places",
+            "travel_time": "Too little travel time",
+            "room_double_booked": "Room double-booked",
+            "over_capacity": "Over room capacity",
+            "not_accredited": "Speaker not accredited",
+            "outside_stay": "Outside the person's stay",
+            "outside_forum": "Outside the forum dates",
+            "speaking_time": "Speaking time too long",
+        }[self.value]
+
+    @property
+    def severity(self) -> Severity:
+        if self in (ClashKind.PERSON_DOUBLE_BOOKED, ClashKind.ROOM_DOUBLE_BOOKED):
+            return Severity.ERROR
+        return Severity.WARNING
+
+
+# ----------------------------------------------------------------------------- plain rows
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int | None = None
+    official: bool = False
+    expected_attendance: int | None = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRow:
+    id: int
+    name: str
+    venue_id: int
+    capacity: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRow:
+    session_id: int
+    person_key: str  # "d<delegate id>" or "g<guest name>"
+    person_name: str
+    delegate_id: int | None = None
+    minutes: int | None = None
+    remote: bool = False
+    accredited: bool = True  # has an approved accreditation for this forum
+    arrival: date | None = None
+    departure: date | None = None
+
+
+@dataclass(slots=True)
+class ForumRows:
+    timezone: str
+    start_date: date
+    end_date: date
+    sessions: list[SessionRow] = field(default_factory=list)
+    rooms: dict[int, RoomRow] = field(default_factory=dict)
+    venue_names: dict[int, str] = field(default_factory=dict)
+    slots: list[SlotRow] = field(default_factory=list)
+    travel: dict[tuple[int, int], int] = field(default_factory=dict)  # (lo, hi) venue ids
+
+    def travel_minutes(self, a: int, b: int) -> int | None:
+        if a == b:
+            return 0
+        return self.travel.get((a, b) if a < b else (b, a))
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    id: int | None
+    name: str
+
+
+@dataclass(slots=True)
+class Clash:
+    kind: ClashKind
+    message: str
+    people: list[Ref] = field(default_factory=list)
+    sessions: list[Ref] = field(default_factory=list)
+    rooms: list[Ref] = field(default_factory=list)
+
+    @property
+    def severity(self) -> Severity:
+        return self.kind.severity
+
+    @property
+    def session_ids(self) -> set[int]:
+        return {s.id for s in self.sessions if s.id is not None}
+
+    @property
+    def delegate_ids(self) -> set[int]:
+        return {p.id for p in self.people if p.id is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "people": [{"id": p.id, "name": p.name} for p in self.people],
+            "sessions": [{"id": s.id, "title": s.name} for s in self.sessions],
+            "rooms": [{"id": r.id, "name": r.name} for r in self.rooms],
+            "message": self.message,
+        }
+
+
+# ----------------------------------------------------------------------------- loading
+
+APPROVED = (AccreditationStatus.APPROVED, AccreditationStatus.BADGE_COLLECTED)
+
+
+def load_rows(forum: Forum) -> ForumRows:
+    """Everything the scan needs, in four queries whatever the size of the forum."""
+    rows = ForumRows(timezone=forum.timezone, start_date=forum.start_date,
+                     end_date=forum.end_date)
+    for r in db.session.execute(
+        sa.select(Room.id, Room.name, Room.venue_id, Room.capacity, Venue.name)
+        .join(Venue).where(Venue.forum_id == forum.id)
+    ):
+        rows.rooms[r[0]] = RoomRow(r[0], r[1], r[2], r[3])
+        rows.venue_names[r[2]] = r[4]
+    for s in db.session.execute(
+        sa.select(Session.id, Session.title, Session.starts_at, Session.ends_at,
+                  Session.room_id, Session.official, Session.expected_attendance,
+                  Session.status).where(Session.forum_id == forum.id)
+    ):
+        rows.sessions.append(SessionRow(s[0], s[1], s[2], s[3], s[4], s[5], s[6],
+                                        s[7] == SessionStatus.CANCELLED))
+    approved = (
+        sa.select(sa.literal(1)).where(
+            Accreditation.delegate_id == Delegate.id,
+            Accreditation.forum_id == forum.id,
+            Accreditation.status.in_(APPROVED),
+        ).exists()
+    )
+    for sl in db.session.execute(
+        sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
+                  SpeakerSlot.minutes, SpeakerSlot.remote, Delegate.honorific,
+                  Delegate.given_names, Delegate.family_name, Delegate.arrival_date,
+                  Delegate.departure_date, approved)
+        .join(Session, Session.id == SpeakerSlot.session_id)
+        .outerjoin(Delegate, Delegate.id == SpeakerSlot.delegate_id)
+        .where(Session.forum_id == forum.id)
+    ):
+        rows.slots.append(slot_row(sl[0], sl[1], sl[2], sl[3], sl[4],
+                                   " ".join(x for x in (sl[6], sl[7]) if x),
+                                   bool(sl[10]) if sl[1] is not None else True, sl[8], sl[9]))
+    for t in db.session.execute(
+        sa.select(VenueTravel.from_venue_id, VenueTravel.to_venue_id, VenueTravel.minutes)
+        .join(Venue, Venue.id == VenueTravel.from_venue_id).where(Venue.forum_id == forum.id)
+    ):
+        rows.travel[(min(t[0], t[1]), max(t[0], t[1]))] = t[2]
+    return rows
+
+
+def slot_row(session_id: int, delegate_id: int | None, guest_name: str, minutes: int | None,
+             remote: bool, delegate_name: str = "", accredited: bool = True,
+             arrival: date | None = None, departure: date | None = None) -> SlotRow:
+    if delegate_id is not None:
+        key, name = f"d{delegate_id}", delegate_name or f"Delegate {delegate_id}"
+    else:
+        key, name = "g" + " ".join(guest_name.lower().split()), guest_name
+    return SlotRow(session_id, key, name, delegate_id, minutes, remote, accredited,
+                   arrival, departure)
+
+
+# ----------------------------------------------------------------------------- the scan
+
+
+def _fmt(dt: datetime, tz: str) -> str:
+    return to_zone(dt, tz).strftime("%a %d %b %H:%M")
+
+
+def _hm(dt: datetime, tz: str) -> str:
+    return to_zone(dt, tz).strftime("%H:%M")
+
+
+def find_clashes(rows: ForumRows) -> list[Clash]:
+    """Every clash of the forum, errors first, then by time."""
+    tz = rows.timezone
+    live = {s.id: s for s in rows.sessions if not s.cancelled}
+    ref = {sid: Ref(sid, s.title) for sid, s in live.items()}
+    out: list[Clash] = []
+
+    def venue_of(s: SessionRow) -> int | None:
+        room = rows.rooms.get(s.room_id) if s.room_id is not None else None
+        return room.venue_id if room else None
+
+    # Person double-bookings and travel: group slots by person, sort, sweep.
+    by_person: dict[str, list[SlotRow]] = defaultdict(list)
+    minutes_by_session: dict[int, int] = defaultdict(int)
+    for sl in rows.slots:
+        s = live.get(sl.session_id)
+        if s is None:
+            continue
+        by_person[sl.person_key].append(sl)
+        if sl.minutes:
+            minutes_by_session[sl.session_id] += sl.minutes
+    double: dict[tuple[int, int], list[Ref]] = defaultdict(list)
+    travel: dict[tuple[int, int], list[Ref]] = defaultdict(list)
+    travel_need: dict[tuple[int, int], tuple[int, int]] = {}
+    for slots in by_person.values():
+        person = Ref(slots[0].delegate_id, slots[0].person_name)
+        if len(slots) > 1:
+            slots.sort(key=lambda x: (live[x.session_id].starts_at, live[x.session_id].ends_at))
+            active: list[SlotRow] = []  # slots still running at the current start
+            last: SlotRow | None = None  # the slot that ended latest before the current start
+            for sl in slots:
+                s = live[sl.session_id]
+                still = []
+                for a in active:
+                    sa_ = live[a.session_id]
+                    if sa_.ends_at > s.starts_at:
+                        still.append(a)
+                    elif last is None or sa_.ends_at >= live[last.session_id].ends_at:
+                        last = a
+                for a in still:
+                    if a.session_id != sl.session_id:
+                        double[(a.session_id, sl.session_id)].append(person)
+                if not still and last is not None and not (last.remote or sl.remote):
+                    prev = live[last.session_id]
+                    va, vb = venue_of(prev), venue_of(s)
+                    if va is not None and vb is not None and va != vb:
+                        need = rows.travel_minutes(va, vb)
+                        gap = int((s.starts_at - prev.ends_at).total_seconds() // 60)
+                        if need is not None and gap < need:
+                            travel[(prev.id, s.id)].append(person)
+                            travel_need[(prev.id, s.id)] = (gap, need)
+                still.append(sl)
+                active = still
+        # Stay and accreditation, per slot.
+        for sl in slots:
+            s = live[sl.session_id]
+            if sl.delegate_id is None:
+                continue
+            if s.official and not sl.accredited:
+                out.append(Clash(
+                    ClashKind.NOT_ACCREDITED,
+                    f"{person.name} is in the official session {s.title!r} "
+                    "without an approved accreditation.", [person], [ref[s.id]]))
+            if sl.arrival or sl.departure:
+                d0 = to_zone(s.starts_at, tz).date()
+                d1 = to_zone(s.ends_at, tz).date()
+                if (sl.arrival and d0 < sl.arrival) or (sl.departure and d1 > sl.departure):
+                    stay = f"{sl.arrival or '?'} to {sl.departure or '?'}"
+                    out.append(Clash(
+                        ClashKind.OUTSIDE_STAY,
+                        f"{person.name} is in {s.title!r} on {d0}, outside their stay "
+                        f"({stay}).", [person], [ref[s.id]]))
+    for (a, b), people in double.items():
+        sa_, sb = live[a], live[b]
+        names = ", ".join(p.name for p in people)
+        out.append(Clash(
+            ClashKind.PERSON_DOUBLE_BOOKED,
+            f"{names} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
+            f"({_fmt(sa_.starts_at, tz)}-{_hm(sa_.ends_at, tz)}) and {sb.title!r} "
+            f"({_fmt(sb.starts_at, tz)}-{_hm(sb.ends_at, tz)}) at once.",
+            people, [ref[a], ref[b]], _room_refs(rows, sa_, sb)))
+    for (a, b), people in travel.items():
+        sa_, sb = live[a], live[b]
+        gap, need = travel_need[(a, b)]
+        va, vb = venue_of(sa_), venue_of(sb)
+        out.append(Clash(
+            ClashKind.TRAVEL_TIME,
+            f"{', '.join(p.name for p in people)}: {gap} min between {sa_.title!r} "
+            f"(ends {_hm(sa_.ends_at, tz)}, {rows.venue_names.get(va or 0, '?')}) and "
+            f"{sb.title!r} (starts {_hm(sb.starts_at, tz)}, "
+            f"{rows.venue_names.get(vb or 0, '?')}); the trip takes {need} min.",
+            people, [ref[a], ref[b]], _room_refs(rows, sa_, sb)))
+
+    # Rooms: sort by room and start, sweep.
+    in_rooms = sorted((s for s in live.values() if s.room_id is not None),
+                      key=lambda s: (s.room_id, s.starts_at, s.ends_at))
+    current: list[SessionRow] = []
+    for s in in_rooms:
+        current = [c for c in current if c.room_id == s.room_id and c.ends_at > s.starts_at]
+        room = rows.rooms.get(s.room_id or 0)
+        for c in current:
+            out.append(Clash(
+                ClashKind.ROOM_DOUBLE_BOOKED,
+                f"{room.name if room else 'A room'} holds {c.title!r} and {s.title!r} "
+                f"at once ({_fmt(s.starts_at, tz)}).",
+                [], [ref[c.id], ref[s.id]], _room_refs(rows, s)))
+        current.append(s)
+        if room and room.capacity is not None and s.expected_attendance is not None \
+                and s.expected_attendance > room.capacity:
+            out.append(Clash(
+                ClashKind.OVER_CAPACITY,
+                f"{s.title!r} expects {s.expected_attendance} people; {room.name} seats "
+                f"{room.capacity}.", [], [ref[s.id]], _room_refs(rows, s)))
+
+    # Per session: forum dates and speaking time.
+    for s in live.values():
+        d0, d1 = to_zone(s.starts_at, tz).date(), to_zone(s.ends_at, tz).date()
+        if d0 < rows.start_date or d1 > rows.end_date:
+            out.append(Clash(
+                ClashKind.OUTSIDE_FORUM,
+                f"{s.title!r} is on {d0}, outside the forum ({rows.start_date} to "
+                f"{rows.end_date}).", [], [ref[s.id]], _room_refs(rows, s)))
+        total = minutes_by_session.get(s.id, 0)
+        length = int((s.ends_at - s.starts_at).total_seconds() // 60)
+        if total > length:
+            out.append(Clash(
+                ClashKind.SPEAKING_TIME,
+                f"Speaking slots of {s.title!r} add up to {total} min; the session lasts "
+                f"{length} min.", [], [ref[s.id]], _room_refs(rows, s)))
+
+    far = datetime.max.replace(tzinfo=UTC)
+    starts = {sid: s.starts_at for sid, s in live.items()}
+    out.sort(key=lambda c: (c.severity != Severity.ERROR,
+                            min((starts[i] for i in c.session_ids), default=far),
+                            c.kind.value))
+    return out
+
+
+def _room_refs(rows: ForumRows, *sessions: SessionRow) -> list[Ref]:
+    seen: dict[int, Ref] = {}
+    for s in sessions:
+        room = rows.rooms.get(s.room_id) if s.room_id is not None else None
+        if room is not None:
+            seen.setdefault(room.id, Ref(room.id, room.name))
+    return list(seen.values())
+
+
+def forum_clashes(forum: Forum) -> list[Clash]:
+    return find_clashes(load_rows(forum))
+
+
+def counts(clashes: Iterable[Clash]) -> dict[str, int]:
+    c = {"error": 0, "warning": 0}
+    for x in clashes:
+        c[x.severity.value] += 1
+    return c
+
+
+def clashes_of_assignment(rows: ForumRows, new_slot: SlotRow) -> list[Clash]:
+    """The clashes adding ``new_slot`` would create (those not already there)."""
+    before = {_key(c) for c in find_clashes(rows)}
+    rows.slots.append(new_slot)
+    try:
+        after = find_clashes(rows)
+    finally:
+        rows.slots.pop()
+    return [c for c in after if _key(c) not in before
+            and new_slot.session_id in c.session_ids
+            and (not c.people or any(p.name == new_slot.person_name for p in c.people))]
+
+
+def _key(c: Clash) -> tuple[Any, ...]:
+    return (c.kind, tuple(sorted(c.session_ids)), tuple(sorted(p.name for p in c.people)))
