@@ -6,6 +6,10 @@ replace the old copy) and is written to the change log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,12 +41,11 @@ def update_session(session: Session, actor: User | None, **changes: Any) -> list
             raise AttributeError(f"a session has no field {name!r}")
     validate_session_fields({"starts_at": session.starts_at, "ends_at": session.ends_at,
                              **changes})
-    for name, value in changes.items():
-        if getattr(session, name) != value:
-            changed.append(name)
-            setattr(session, name, value)
-    if changed and {"room_id", "starts_at", "ends_at", "status"} & set(changed):
-        _flush_booking(session)
+    with _room_guard(session):
+        for name, value in changes.items():
+            if getattr(session, name) != value:
+                changed.append(name)
+                setattr(session, name, value)
     if changed:
         touch_session(session, actor, "update", f"Changed {', '.join(changed)} of "
                       f"{session.title!r}", {"fields": changed})
@@ -99,45 +102,73 @@ def _is_room_clash(exc: BaseException) -> bool:
     return "room_double_booked" in text
 
 
-def _overlapping(session: Session) -> list[Session]:
-    if session.room_id is None or session.status == SessionStatus.CANCELLED:
+@dataclass(frozen=True)
+class _Booking:
+    session_id: int | None
+    room_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    timezone: str
+
+
+def _booking_of(session: Session) -> _Booking:
+    return _Booking(session.id, session.room_id, session.starts_at, session.ends_at,
+                    session.status == SessionStatus.CANCELLED,
+                    session.forum.timezone if session.forum else "UTC")
+
+
+def _overlapping(b: _Booking) -> list[tuple[str, datetime, datetime]]:
+    if b.room_id is None or b.cancelled:
         return []
-    q = sa.select(Session).where(
-        Session.room_id == session.room_id,
+    q = sa.select(Session.title, Session.starts_at, Session.ends_at).where(
+        Session.room_id == b.room_id,
         Session.status != SessionStatus.CANCELLED,
-        Session.starts_at < session.ends_at,
-        Session.ends_at > session.starts_at,
+        Session.starts_at < b.ends_at,
+        Session.ends_at > b.starts_at,
     )
-    if session.id is not None:
-        q = q.where(Session.id != session.id)
+    if b.session_id is not None:
+        q = q.where(Session.id != b.session_id)
     with db.session.no_autoflush:
-        return list(db.session.scalars(q.order_by(Session.starts_at)))
+        return [tuple(r) for r in db.session.execute(q.order_by(Session.starts_at))]
 
 
-def _room_taken_message(session: Session, others: list[Session]) -> str:
-    room = db.session.get(Room, session.room_id) if session.room_id else None
-    tz = session.forum.timezone if session.forum else "UTC"
-    where = room.name if room else "The room"
+def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]]) -> str:
+    with db.session.no_autoflush:
+        room_name = db.session.scalar(sa.select(Room.name).where(Room.id == b.room_id))
+    where = room_name or "The room"
     if not others:
         return (f"{where} was just booked by someone else at that time; the change was not "
                 "saved. Pick another room or time.")
-    names = "; ".join(f"{o.title!r} {fmt_time(o.starts_at, tz)}-{fmt_time(o.ends_at, tz)}"
-                      for o in others)
+    names = "; ".join(f"{t!r} {fmt_time(a, b.timezone)}-{fmt_time(z, b.timezone)}"
+                      for t, a, z in others)
     return f"{where} is already booked at that time: {names}. Pick another room or time."
 
 
-def _flush_booking(session: Session) -> None:
-    """Flush a session's booking; a room double-booking becomes RoomTaken (nothing saved)."""
-    others = _overlapping(session)
-    if others:
-        raise RoomTaken(_room_taken_message(session, others), "room_id")
+@contextmanager
+def _room_guard(session: Session) -> Iterator[None]:
+    """Apply a booking change inside a savepoint.
+
+    The body makes the change (adds the session or sets its fields); on leaving, the
+    room is checked and the change flushed. Another session in the room at that time
+    (seen by the check, or by the database's constraint or trigger when two saves race)
+    rolls the savepoint back and raises RoomTaken with the sessions that hold the room.
+    """
+    db.session.flush()  # earlier changes belong to the outer transaction
     try:
         with db.session.begin_nested():
+            yield
+            with db.session.no_autoflush:
+                booking = _booking_of(session)
+            others = _overlapping(booking)
+            if others:
+                raise RoomTaken(_room_taken_message(booking, others), "room_id")
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         if not _is_room_clash(exc):
             raise
-        raise RoomTaken(_room_taken_message(session, _overlapping(session)), "room_id") from exc
+        raise RoomTaken(_room_taken_message(booking, _overlapping(booking)),
+                        "room_id") from exc
 
 
 def validate_session_fields(fields: dict[str, Any]) -> None:
@@ -157,8 +188,8 @@ def create_session(forum: Forum, actor: User | None, **fields: Any) -> Session:
     session = Session(forum=forum, **fields)
     if session.private is None:
         session.private = session.kind.private_by_default
-    db.session.add(session)
-    _flush_booking(session)
+    with _room_guard(session):
+        db.session.add(session)
     touch_session(session, actor, "create", f"Added {session.title!r}")
     db.session.flush()
     return session
