@@ -223,8 +223,10 @@ def forum_to_dict(forum: Forum) -> dict[str, Any]:
             for v in venues
         ],
         "travel": sorted(
-            ({"from": venue_key[t.from_venue_id], "to": venue_key[t.to_venue_id],
-              "minutes": t.minutes} for t in travel),
+            # a pair is stored once, either way round: write it in key order
+            ({"from": a, "to": b, "minutes": t.minutes}
+             for t in travel
+             for a, b in [sorted((venue_key[t.from_venue_id], venue_key[t.to_venue_id]))]),
             key=lambda t: (t["from"], t["to"]),
         ),
         "delegations": [

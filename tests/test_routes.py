@@ -1,0 +1,107 @@
+"""Walk every route of the app for every role, on the demo forum.
+
+Anonymous users are sent to the login page unless a view is public; a view tagged with
+roles (``@manager_required``, ``@roles_required``) answers 403 to every other role; no
+route ever answers 500. URL arguments are filled by name from the demo forum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from delegations.db import db
+from delegations.models import Delegate, Delegation, Role
+from schedule.models import Room, Session, Venue
+from tests.conftest import PASSWORD
+
+ROLES = ["anonymous", "admin", "coordinator", "focal_point", "delegate"]
+LOGINS = {
+    "coordinator": "coordinator@demo.forumdesk.example",
+    "focal_point": "focal.freetown@demo.forumdesk.example",
+    "delegate": "delegate@demo.forumdesk.example",
+    "admin": "admin@demo.forumdesk.example",
+}
+
+
+def url_arguments(forum: Any) -> dict[str, Any]:
+    freetown = db.session.scalar(sa.select(Delegation).where(
+        Delegation.forum_id == forum.id, Delegation.name == "Freetown"))
+    mayor = db.session.scalar(sa.select(Delegate).where(
+        Delegate.email == "yvonne.aki-sawyerr@demo.forumdesk.example"))
+    rt1 = db.session.scalar(sa.select(Session).where(Session.title == "Roundtable 1"))
+    room = db.session.get(Room, rt1.room_id)
+    return {
+        "forum": forum.short_name,
+        "delegation_id": freetown.id,
+        "delegate_id": mayor.id,
+        "session_id": rt1.id,
+        "venue_id": db.session.get(Venue, room.venue_id).id,
+        "room_id": room.id,
+        "day": "2022-05-17",
+        "token": "not-a-real-token",
+        "filename": "app.css",
+    }
+
+
+def routes(app: Any) -> list[tuple[str, str, frozenset[str]]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method, frozenset(rule.arguments)))
+    return out
+
+
+@pytest.fixture
+def walker(app, demo_forum, make_user):
+    make_user(Role.ADMIN, email=LOGINS["admin"])
+    args = url_arguments(demo_forum)
+    db.session.commit()
+    return app, args
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_every_role(walker, role):
+    app, args = walker
+    client = app.test_client()
+    if role != "anonymous":
+        r = client.post("/login", data={"email": LOGINS[role], "password": PASSWORD})
+        assert r.status_code == 302, f"{role} could not log in"
+    problems = []
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        missing = set(rule.arguments) - set(args)
+        assert not missing, f"{rule.rule}: add {missing} to url_arguments()"
+        view = app.view_functions[rule.endpoint]
+        public = getattr(view, "_public", False)
+        roles = getattr(view, "_roles", None)
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **{k: args[k] for k in rule.arguments})
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if method != "GET" and (role not in ("anonymous",) and
+                                    (roles is None or role in roles)):
+                continue  # POSTing empty forms as an allowed user would change data
+            seen += 1
+            r = client.open(url, method=method)
+            code = r.status_code
+            where = f"{method} {url} as {role}: {code}"
+            if code >= 500:
+                problems.append(where + " (server error)")
+            elif role == "anonymous" and not public:
+                if not (code == 302 and "/login" in r.headers.get("Location", "")):
+                    problems.append(where + " (expected a redirect to the login page)")
+            elif role != "anonymous" and roles is not None and role not in roles:
+                if code != 403:
+                    problems.append(where + f" (expected 403: view is for {sorted(roles)})")
+            elif role != "anonymous" and roles is not None and code == 403:
+                problems.append(where + " (refused a role the view allows)")
+    assert seen > 5
+    assert not problems, "\n".join(problems)
