@@ -485,12 +485,13 @@ def speaker_add(forum: str, session_id: int) -> Any:
         delegate=delegate, preview=preview, need_confirm=need_confirm), status
 
 
-@bp.post("/<forum>/sessions/<int:session_id>/speakers/<int:slot_id>/remove")
+@bp.post("/<forum>/sessions/<int:session_id>/speakers/remove")
 @manager_required
-def speaker_remove(forum: str, session_id: int, slot_id: int) -> Any:
+def speaker_remove(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = _get(Session, session_id, f)
-    slot = db.session.get(SpeakerSlot, slot_id)
+    slot_id = request.form.get("slot_id", type=int)
+    slot = db.session.get(SpeakerSlot, slot_id) if slot_id else None
     if slot is None or slot.session_id != s.id:
         abort(404)
     remove_speaker(slot, current_user)
