@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -33,12 +34,12 @@ def _local(form: FlaskForm, field: StringField) -> None:
 
 class SessionForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=400)])
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in SessionKind])
+    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.label) for k in SessionKind])
     official = BooleanField("Official session (not a side event)")
     private = BooleanField("Private (only coordinators and the people in it see it)")
     organiser = StringField("Organiser", validators=[Length(max=300)])
     chairs = StringField("Chairs or co-chairs", validators=[Length(max=500)])
-    status = SelectField("Status", choices=[(s.value, s.label) for s in SessionStatus],
+    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in SessionStatus],
                          default=SessionStatus.CONFIRMED.value)
     room_id = SelectField("Room", choices=[], validate_choice=True)
     starts = StringField("Starts (venue time)", validators=[DataRequired(), _local],
@@ -74,7 +75,7 @@ class SpeakerForm(FlaskForm):
     guest_name = StringField("External guest's name (when not a delegate)",
                              validators=[Length(max=300)])
     guest_function = StringField("Guest's function", validators=[Length(max=300)])
-    role = SelectField("Role", choices=[(r.value, r.label) for r in SpeakerRole],
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in SpeakerRole],
                        default=SpeakerRole.SPEAKER.value)
     order = IntegerField("Order", validators=[Optional(), NumberRange(min=0)])
     minutes = IntegerField("Speaking minutes", validators=[Optional(), NumberRange(min=0)])

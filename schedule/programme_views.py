@@ -18,6 +18,7 @@ from flask import Flask, abort, flash, redirect, render_template, request, url_f
 from flask.cli import AppGroup
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from delegations.auth import manager_required
 from delegations.db import db
@@ -90,12 +91,13 @@ def _visible_session(f: Forum, session_id: int) -> Session:
     return s
 
 
-def _room_choices(f: Forum) -> list[tuple[str, str]]:
+def _room_choices(f: Forum) -> list[SelectChoice]:
     rooms = db.session.execute(
         sa.select(Room.id, Room.name, Venue.name, Room.capacity).join(Venue)
         .where(Venue.forum_id == f.id).order_by(Venue.name, Room.name)).all()
-    return [("", "— no room —")] + [
-        (str(r[0]), f"{r[2]} · {r[1]}" + (f" ({r[3]} seats)" if r[3] else "")) for r in rooms]
+    return [SelectChoice("", "— no room —")] + [
+        SelectChoice(str(r[0]), f"{r[1]}" + (f" ({r[3]} seats)" if r[3] else ""), optgroup=r[2])
+        for r in rooms]
 
 
 def _agenda_days(f: Forum, sessions: list[Session]) -> list[tuple[date, list[Session]]]:
