@@ -85,7 +85,7 @@ def _get(model: Any, ident: int, forum: Forum) -> Any:
 def _visible_session(f: Forum, session_id: int) -> Session:
     s = db.session.scalar(sa.select(Session).where(
         Session.id == session_id, Session.forum_id == f.id,
-        visible_sessions_clause(current_user)))
+        visible_sessions_clause(current_user)).options(*_session_load_options()))
     if s is None:
         abort(404)
     return s
