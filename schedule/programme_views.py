@@ -57,6 +57,7 @@ from .services import (
     save_venue,
     set_travel,
     update_session,
+    update_slot,
 )
 from .views import bp, viewer_zone
 
@@ -500,6 +501,37 @@ def speaker_remove(forum: str, session_id: int) -> Any:
     db.session.commit()
     flash("Removed the speaker.", "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
+
+
+@bp.route("/<forum>/sessions/<int:session_id>/speakers/edit", methods=["GET", "POST"])
+@manager_required
+def speaker_edit(forum: str, session_id: int) -> Any:
+    """Change one speaker slot (``?slot=<id>``): role, order, minutes, remote, notes."""
+    f = forum_or_404(forum)
+    s = _get(Session, session_id, f)
+    slot = db.session.get(SpeakerSlot, request.args.get("slot", type=int) or 0)
+    if slot is None or slot.session_id != s.id:
+        abort(404)
+    form = SpeakerForm(obj=slot if request.method == "GET" else None)
+    if request.method == "GET":
+        form.role.data = slot.role.value
+    if form.validate_on_submit():
+        changes: dict[str, Any] = {
+            "role": SpeakerRole(form.role.data), "order": form.order.data or 0,
+            "minutes": form.minutes.data, "remote": bool(form.remote.data),
+            "notes": form.notes.data or ""}
+        if slot.delegate_id is None:
+            if not (form.guest_name.data or "").strip():
+                form.guest_name.errors = ["Give the guest's name."]
+                return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot,
+                                       form=form), 422
+            changes |= {"guest_name": form.guest_name.data.strip(),
+                        "guest_function": (form.guest_function.data or "").strip()}
+        update_slot(slot, current_user, **changes)
+        db.session.commit()
+        flash(f"Saved {slot.speaker_name}'s part.", "info")
+        return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
+    return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot, form=form)
 
 
 @bp.get("/<forum>/delegates/<int:delegate_id>/add-to-session")

@@ -271,3 +271,20 @@ def test_sydney_forum_across_the_end_of_summer_time(app: Any, client: Any, auth:
     # The picker overrides the home zone.
     page = client.get("/SYD27/grid/?day=2027-04-05&tz=Asia/Kolkata").get_data(as_text=True)
     assert "04:30–06:00 IST" in page
+
+
+def test_edit_a_speaker_slot(setup: Any, client: Any, auth: Any, make_session: Any) -> None:
+    s = make_session(setup["forum"], speakers=[setup["islam"]])
+    db.session.commit()
+    slot = s.speaker_slots[0]
+    auth.login("c@example.org")
+    page = client.get(f"/NY22/sessions/{s.id}/speakers/edit?slot={slot.id}")
+    assert page.status_code == 200 and "Md. Atiqul Islam" in page.get_data(as_text=True)
+    assert client.get(f"/NY22/sessions/{s.id}/speakers/edit").status_code == 404
+    r = client.post(f"/NY22/sessions/{s.id}/speakers/edit?slot={slot.id}",
+                    data={"role": "moderator", "order": "3", "minutes": "12", "remote": "y"})
+    assert r.status_code == 302
+    db.session.commit()
+    slot = db.session.get(SpeakerSlot, slot.id)
+    assert (slot.role.value, slot.order, slot.minutes, slot.remote) == ("moderator", 3, 12, True)
+    assert db.session.get(Session, s.id).revision == 1
