@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask.cli import AppGroup
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from delegations.auth import manager_required
@@ -45,7 +45,7 @@ from .models import (
     VenueTravel,
 )
 from .programme_forms import LOCAL_FORMAT, RoomForm, SessionForm, SpeakerForm, VenueForm
-from .queries import sessions_between, visible_sessions_clause
+from .queries import visible_sessions_clause
 from .services import (
     ProgrammeError,
     add_speaker,
@@ -130,7 +130,13 @@ def grid(forum: str) -> Any:
         today = to_zone(datetime.now().astimezone(), f.timezone).date()
         day = today if f.start_date <= today <= f.end_date else f.start_date
     lo, hi = day_bounds(day, f.timezone)
-    sessions = sessions_between(f, day, day, current_user)
+    # One query for the day's sessions with their rooms (the grid shows no speakers).
+    sessions = list(db.session.scalars(
+        sa.select(Session)
+        .where(Session.forum_id == f.id, Session.starts_at < hi, Session.ends_at > lo,
+               visible_sessions_clause(current_user))
+        .options(joinedload(Session.room).joinedload(Room.venue))
+        .order_by(Session.starts_at, Session.ends_at, Session.title)))
     rooms = db.session.execute(
         sa.select(Room.id, Room.name, Venue.name, Room.capacity).join(Venue)
         .where(Venue.forum_id == f.id).order_by(Venue.name, Room.name)).all()
