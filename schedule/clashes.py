@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from delegations.db import db
 from delegations.models import Accreditation, AccreditationStatus, Delegate, Forum
-from delegations.timeutil import to_zone
+from delegations.timeutil import day_bounds, to_zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
 
@@ -239,77 +239,96 @@ def _hm(dt: datetime, tz: str) -> str:
 
 
 def find_clashes(rows: ForumRows) -> list[Clash]:
-    """Every clash of the forum, errors first, then by time."""
+    """Every clash of the forum, errors first, then by time.
+
+    One pass over the slots groups them by person (and checks accreditation, stay and
+    speaking minutes on the way); each person's sessions are sorted and swept once for
+    overlaps and travel; the rooms are sorted and swept once. O(n log n), no queries.
+    """
     tz = rows.timezone
     live = {s.id: s for s in rows.sessions if not s.cancelled}
-    ref = {sid: Ref(sid, s.title) for sid, s in live.items()}
-    out: list[Clash] = []
+    refs: dict[int, Ref] = {}
+
+    def ref(sid: int) -> Ref:
+        r = refs.get(sid)
+        if r is None:
+            r = refs[sid] = Ref(sid, live[sid].title)
+        return r
+
+    def person_ref(sl: SlotRow) -> Ref:
+        return Ref(sl.delegate_id, sl.person_name)
 
     def venue_of(s: SessionRow) -> int | None:
         room = rows.rooms.get(s.room_id) if s.room_id is not None else None
         return room.venue_id if room else None
 
-    # Person double-bookings and travel: group slots by person, sort, sweep.
-    by_person: dict[str, list[SlotRow]] = defaultdict(list)
+    out: list[Clash] = []
+    forum_lo = day_bounds(rows.start_date, tz)[0]
+    forum_hi = day_bounds(rows.end_date, tz)[1]
+
+    # One pass over the slots.
+    by_person: dict[str, list[tuple[datetime, datetime, int, SlotRow]]] = defaultdict(list)
     minutes_by_session: dict[int, int] = defaultdict(int)
     for sl in rows.slots:
         s = live.get(sl.session_id)
         if s is None:
             continue
-        by_person[sl.person_key].append(sl)
+        by_person[sl.person_key].append((s.starts_at, s.ends_at, s.id, sl))
         if sl.minutes:
-            minutes_by_session[sl.session_id] += sl.minutes
+            minutes_by_session[s.id] += sl.minutes
+        if sl.delegate_id is None:
+            continue
+        if s.official and not sl.accredited:
+            out.append(Clash(
+                ClashKind.NOT_ACCREDITED,
+                f"{sl.person_name} is in the official session {s.title!r} "
+                "without an approved accreditation.", [person_ref(sl)], [ref(s.id)]))
+        if sl.arrival is not None or sl.departure is not None:
+            d0 = to_zone(s.starts_at, tz).date()
+            d1 = to_zone(s.ends_at, tz).date()
+            if (sl.arrival and d0 < sl.arrival) or (sl.departure and d1 > sl.departure):
+                stay = f"{sl.arrival or '?'} to {sl.departure or '?'}"
+                out.append(Clash(
+                    ClashKind.OUTSIDE_STAY,
+                    f"{sl.person_name} is in {s.title!r} on {d0}, outside their stay "
+                    f"({stay}).", [person_ref(sl)], [ref(s.id)]))
+
+    # Per person: sort by time and sweep.
     double: dict[tuple[int, int], list[Ref]] = defaultdict(list)
     travel: dict[tuple[int, int], list[Ref]] = defaultdict(list)
     travel_need: dict[tuple[int, int], tuple[int, int]] = {}
-    for slots in by_person.values():
-        person = Ref(slots[0].delegate_id, slots[0].person_name)
-        if len(slots) > 1:
-            slots.sort(key=lambda x: (live[x.session_id].starts_at, live[x.session_id].ends_at))
-            active: list[SlotRow] = []  # slots still running at the current start
-            last: SlotRow | None = None  # the slot that ended latest before the current start
-            for sl in slots:
-                s = live[sl.session_id]
+    for items in by_person.values():
+        if len(items) < 2:
+            continue
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        person: Ref | None = None
+        active: list[tuple[datetime, datetime, int, SlotRow]] = []
+        last: tuple[datetime, datetime, int, SlotRow] | None = None  # latest end before
+        for item in items:
+            start = item[0]
+            if active:
                 still = []
                 for a in active:
-                    sa_ = live[a.session_id]
-                    if sa_.ends_at > s.starts_at:
+                    if a[1] > start:
                         still.append(a)
-                    elif last is None or sa_.ends_at >= live[last.session_id].ends_at:
+                    elif last is None or a[1] >= last[1]:
                         last = a
-                for a in still:
-                    if a.session_id != sl.session_id:
-                        double[(a.session_id, sl.session_id)].append(person)
-                if not still and last is not None and not (last.remote or sl.remote):
-                    prev = live[last.session_id]
-                    va, vb = venue_of(prev), venue_of(s)
-                    if va is not None and vb is not None and va != vb:
-                        need = rows.travel_minutes(va, vb)
-                        gap = int((s.starts_at - prev.ends_at).total_seconds() // 60)
-                        if need is not None and gap < need:
-                            travel[(prev.id, s.id)].append(person)
-                            travel_need[(prev.id, s.id)] = (gap, need)
-                still.append(sl)
                 active = still
-        # Stay and accreditation, per slot.
-        for sl in slots:
-            s = live[sl.session_id]
-            if sl.delegate_id is None:
-                continue
-            if s.official and not sl.accredited:
-                out.append(Clash(
-                    ClashKind.NOT_ACCREDITED,
-                    f"{person.name} is in the official session {s.title!r} "
-                    "without an approved accreditation.", [person], [ref[s.id]]))
-            if sl.arrival or sl.departure:
-                d0 = to_zone(s.starts_at, tz).date()
-                d1 = to_zone(s.ends_at, tz).date()
-                if (sl.arrival and d0 < sl.arrival) or (sl.departure and d1 > sl.departure):
-                    stay = f"{sl.arrival or '?'} to {sl.departure or '?'}"
-                    out.append(Clash(
-                        ClashKind.OUTSIDE_STAY,
-                        f"{person.name} is in {s.title!r} on {d0}, outside their stay "
-                        f"({stay}).", [person], [ref[s.id]]))
+            if active:
+                person = person or person_ref(item[3])
+                for a in active:
+                    if a[2] != item[2]:
+                        double[(a[2], item[2])].append(person)
+            elif last is not None and not (last[3].remote or item[3].remote):
+                va, vb = venue_of(live[last[2]]), venue_of(live[item[2]])
+                if va is not None and vb is not None and va != vb:
+                    need = rows.travel_minutes(va, vb)
+                    gap = int((start - last[1]).total_seconds() // 60)
+                    if need is not None and gap < need:
+                        person = person or person_ref(item[3])
+                        travel[(last[2], item[2])].append(person)
+                        travel_need[(last[2], item[2])] = (gap, need)
+            active.append(item)
     for (a, b), people in double.items():
         sa_, sb = live[a], live[b]
         names = ", ".join(p.name for p in people)
@@ -318,7 +337,7 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             f"{names} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
             f"({_fmt(sa_.starts_at, tz)}-{_hm(sa_.ends_at, tz)}) and {sb.title!r} "
             f"({_fmt(sb.starts_at, tz)}-{_hm(sb.ends_at, tz)}) at once.",
-            people, [ref[a], ref[b]], _room_refs(rows, sa_, sb)))
+            people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
     for (a, b), people in travel.items():
         sa_, sb = live[a], live[b]
         gap, need = travel_need[(a, b)]
@@ -329,49 +348,51 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             f"(ends {_hm(sa_.ends_at, tz)}, {rows.venue_names.get(va or 0, '?')}) and "
             f"{sb.title!r} (starts {_hm(sb.starts_at, tz)}, "
             f"{rows.venue_names.get(vb or 0, '?')}); the trip takes {need} min.",
-            people, [ref[a], ref[b]], _room_refs(rows, sa_, sb)))
+            people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
 
     # Rooms: sort by room and start, sweep.
     in_rooms = sorted((s for s in live.values() if s.room_id is not None),
-                      key=lambda s: (s.room_id, s.starts_at, s.ends_at))
+                      key=lambda s: (s.room_id, s.starts_at, s.ends_at, s.id))
     current: list[SessionRow] = []
     for s in in_rooms:
-        current = [c for c in current if c.room_id == s.room_id and c.ends_at > s.starts_at]
+        if current:
+            current = [c for c in current
+                       if c.room_id == s.room_id and c.ends_at > s.starts_at]
         room = rows.rooms.get(s.room_id or 0)
         for c in current:
             out.append(Clash(
                 ClashKind.ROOM_DOUBLE_BOOKED,
                 f"{room.name if room else 'A room'} holds {c.title!r} and {s.title!r} "
                 f"at once ({_fmt(s.starts_at, tz)}).",
-                [], [ref[c.id], ref[s.id]], _room_refs(rows, s)))
+                [], [ref(c.id), ref(s.id)], _room_refs(rows, s)))
         current.append(s)
         if room and room.capacity is not None and s.expected_attendance is not None \
                 and s.expected_attendance > room.capacity:
             out.append(Clash(
                 ClashKind.OVER_CAPACITY,
                 f"{s.title!r} expects {s.expected_attendance} people; {room.name} seats "
-                f"{room.capacity}.", [], [ref[s.id]], _room_refs(rows, s)))
+                f"{room.capacity}.", [], [ref(s.id)], _room_refs(rows, s)))
 
     # Per session: forum dates and speaking time.
     for s in live.values():
-        d0, d1 = to_zone(s.starts_at, tz).date(), to_zone(s.ends_at, tz).date()
-        if d0 < rows.start_date or d1 > rows.end_date:
+        if s.starts_at < forum_lo or s.ends_at > forum_hi:
             out.append(Clash(
                 ClashKind.OUTSIDE_FORUM,
-                f"{s.title!r} is on {d0}, outside the forum ({rows.start_date} to "
-                f"{rows.end_date}).", [], [ref[s.id]], _room_refs(rows, s)))
-        total = minutes_by_session.get(s.id, 0)
+                f"{s.title!r} is on {to_zone(s.starts_at, tz).date()}, outside the forum "
+                f"({rows.start_date} to {rows.end_date}).", [], [ref(s.id)],
+                _room_refs(rows, s)))
+    for sid, total in minutes_by_session.items():
+        s = live[sid]
         length = int((s.ends_at - s.starts_at).total_seconds() // 60)
         if total > length:
             out.append(Clash(
                 ClashKind.SPEAKING_TIME,
                 f"Speaking slots of {s.title!r} add up to {total} min; the session lasts "
-                f"{length} min.", [], [ref[s.id]], _room_refs(rows, s)))
+                f"{length} min.", [], [ref(s.id)], _room_refs(rows, s)))
 
     far = datetime.max.replace(tzinfo=UTC)
-    starts = {sid: s.starts_at for sid, s in live.items()}
     out.sort(key=lambda c: (c.severity != Severity.ERROR,
-                            min((starts[i] for i in c.session_ids), default=far),
+                            min((live[i].starts_at for i in c.session_ids), default=far),
                             c.kind.value))
     return out
 
