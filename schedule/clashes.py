@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from delegations.db import db
-from delegations.models import Accreditation, AccreditationStatus, Delegate, Forum
+from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 from delegations.timeutil import day_bounds, to_zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
@@ -66,7 +66,7 @@ class ClashKind(enum.StrEnum):
 # ----------------------------------------------------------------------------- plain rows
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SessionRow:
     id: int
     title: str
@@ -78,7 +78,7 @@ class SessionRow:
     cancelled: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RoomRow:
     id: int
     name: str
@@ -86,7 +86,7 @@ class RoomRow:
     capacity: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SlotRow:
     session_id: int
     person_key: str  # "d<delegate id>" or "g<guest name>"
@@ -109,6 +109,15 @@ class ForumRows:
     venue_names: dict[int, str] = field(default_factory=dict)
     slots: list[SlotRow] = field(default_factory=list)
     travel: dict[tuple[int, int], int] = field(default_factory=dict)  # (lo, hi) venue ids
+    names: dict[int, str] = field(default_factory=dict)  # delegate id -> name, as needed
+    name_loader: Callable[[set[int]], dict[int, str]] | None = None
+
+    def person_names(self, ids: set[int]) -> dict[int, str]:
+        """Names of the delegates ``ids`` (loaded in one query for those not known yet)."""
+        missing = {i for i in ids if i not in self.names}
+        if missing and self.name_loader is not None:
+            self.names.update(self.name_loader(missing))
+        return self.names
 
     def travel_minutes(self, a: int, b: int) -> int | None:
         if a == b:
@@ -116,7 +125,7 @@ class ForumRows:
         return self.travel.get((a, b) if a < b else (b, a))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ref:
     id: int | None
     name: str
@@ -190,30 +199,56 @@ def load_rows(forum: Forum) -> ForumRows:
     ):
         rows.sessions.append(SessionRow(s[0], s[1], utc(s[2]), utc(s[3]), s[4], bool(s[5]),
                                         s[6], s[7] == cancelled))
-    approved = {a.value for a in APPROVED}
+    forum_sessions = sa.select(Session.id).where(Session.forum_id == forum.id)
+    # Accreditation matters for people in official sessions only; arrival and departure
+    # for the few delegates who gave them; names for the people in clashes (loaded after
+    # the scan). So the 30,000-slot read joins nothing.
+    approved = set(conn.scalars(
+        sa.select(Accreditation.delegate_id).where(
+            Accreditation.forum_id == forum.id,
+            sa.type_coerce(Accreditation.status, sa.String).in_([a.value for a in APPROVED]),
+            Accreditation.delegate_id.in_(
+                sa.select(SpeakerSlot.delegate_id).where(SpeakerSlot.session_id.in_(
+                    forum_sessions.where(Session.official.is_(True))))))))
+    stays = {r[0]: (r[1], r[2]) for r in conn.execute(
+        sa.select(Delegate.id, Delegate.arrival_date, Delegate.departure_date).where(
+            sa.or_(Delegate.arrival_date.is_not(None), Delegate.departure_date.is_not(None)),
+            Delegate.delegation_id.in_(
+                sa.select(Delegation.id).where(Delegation.forum_id == forum.id))))}
+    official = {s.id for s in rows.sessions if s.official}
+    no_stay = (None, None)
     for sl in conn.execute(
         sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
-                  SpeakerSlot.minutes, SpeakerSlot.remote, Delegate.given_names,
-                  Delegate.family_name, Delegate.arrival_date, Delegate.departure_date,
-                  sa.type_coerce(Accreditation.status, sa.String))
-        .join(Session, Session.id == SpeakerSlot.session_id)
-        .outerjoin(Delegate, Delegate.id == SpeakerSlot.delegate_id)
-        .outerjoin(Accreditation, sa.and_(Accreditation.delegate_id == SpeakerSlot.delegate_id,
-                                          Accreditation.forum_id == forum.id))
-        .where(Session.forum_id == forum.id)
+                  SpeakerSlot.minutes, SpeakerSlot.remote)
+        .where(SpeakerSlot.session_id.in_(forum_sessions))
     ):
         did = sl[1]
         if did is not None:
-            rows.slots.append(SlotRow(sl[0], f"d{did}", f"{sl[5]} {sl[6]}".strip(), did,
-                                      sl[3], bool(sl[4]), sl[9] in approved, sl[7], sl[8]))
+            arrival, departure = stays.get(did, no_stay)
+            rows.slots.append(SlotRow(sl[0], f"d{did}", "", did, sl[3], bool(sl[4]),
+                                      sl[0] not in official or did in approved,
+                                      arrival, departure))
         else:
             rows.slots.append(slot_row(sl[0], None, sl[2], sl[3], bool(sl[4])))
+    rows.name_loader = _load_names
     for t in db.session.execute(
         sa.select(VenueTravel.from_venue_id, VenueTravel.to_venue_id, VenueTravel.minutes)
         .join(Venue, Venue.id == VenueTravel.from_venue_id).where(Venue.forum_id == forum.id)
     ):
         rows.travel[(min(t[0], t[1]), max(t[0], t[1]))] = t[2]
     return rows
+
+
+def _load_names(ids: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 5000):
+        for did, given, family in db.session.execute(
+            sa.select(Delegate.id, Delegate.given_names, Delegate.family_name)
+            .where(Delegate.id.in_(ordered[i:i + 5000]))
+        ):
+            out[did] = f"{given} {family}".strip()
+    return out
 
 
 def slot_row(session_id: int, delegate_id: int | None, guest_name: str, minutes: int | None,
@@ -243,7 +278,8 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
 
     One pass over the slots groups them by person (and checks accreditation, stay and
     speaking minutes on the way); each person's sessions are sorted and swept once for
-    overlaps and travel; the rooms are sorted and swept once. O(n log n), no queries.
+    overlaps and travel; the rooms are sorted and swept once. O(n log n); the only
+    query is the names of the people found in clashes (``rows.name_loader``), if set.
     """
     tz = rows.timezone
     live = {s.id: s for s in rows.sessions if not s.cancelled}
@@ -254,9 +290,6 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
         if r is None:
             r = refs[sid] = Ref(sid, live[sid].title)
         return r
-
-    def person_ref(sl: SlotRow) -> Ref:
-        return Ref(sl.delegate_id, sl.person_name)
 
     def venue_of(s: SessionRow) -> int | None:
         room = rows.rooms.get(s.room_id) if s.room_id is not None else None
@@ -269,6 +302,7 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
     # One pass over the slots.
     by_person: dict[str, list[tuple[datetime, datetime, int, SlotRow]]] = defaultdict(list)
     minutes_by_session: dict[int, int] = defaultdict(int)
+    single: list[tuple[ClashKind, SlotRow, SessionRow]] = []
     for sl in rows.slots:
         s = live.get(sl.session_id)
         if s is None:
@@ -279,29 +313,21 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
         if sl.delegate_id is None:
             continue
         if s.official and not sl.accredited:
-            out.append(Clash(
-                ClashKind.NOT_ACCREDITED,
-                f"{sl.person_name} is in the official session {s.title!r} "
-                "without an approved accreditation.", [person_ref(sl)], [ref(s.id)]))
+            single.append((ClashKind.NOT_ACCREDITED, sl, s))
         if sl.arrival is not None or sl.departure is not None:
             d0 = to_zone(s.starts_at, tz).date()
             d1 = to_zone(s.ends_at, tz).date()
             if (sl.arrival and d0 < sl.arrival) or (sl.departure and d1 > sl.departure):
-                stay = f"{sl.arrival or '?'} to {sl.departure or '?'}"
-                out.append(Clash(
-                    ClashKind.OUTSIDE_STAY,
-                    f"{sl.person_name} is in {s.title!r} on {d0}, outside their stay "
-                    f"({stay}).", [person_ref(sl)], [ref(s.id)]))
+                single.append((ClashKind.OUTSIDE_STAY, sl, s))
 
     # Per person: sort by time and sweep.
-    double: dict[tuple[int, int], list[Ref]] = defaultdict(list)
-    travel: dict[tuple[int, int], list[Ref]] = defaultdict(list)
+    double: dict[tuple[int, int], list[SlotRow]] = defaultdict(list)
+    travel: dict[tuple[int, int], list[SlotRow]] = defaultdict(list)
     travel_need: dict[tuple[int, int], tuple[int, int]] = {}
     for items in by_person.values():
         if len(items) < 2:
             continue
         items.sort(key=lambda x: (x[0], x[1], x[2]))
-        person: Ref | None = None
         active: list[tuple[datetime, datetime, int, SlotRow]] = []
         last: tuple[datetime, datetime, int, SlotRow] | None = None  # latest end before
         for item in items:
@@ -315,31 +341,53 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                         last = a
                 active = still
             if active:
-                person = person or person_ref(item[3])
                 for a in active:
                     if a[2] != item[2]:
-                        double[(a[2], item[2])].append(person)
+                        double[(a[2], item[2])].append(item[3])
             elif last is not None and not (last[3].remote or item[3].remote):
                 va, vb = venue_of(live[last[2]]), venue_of(live[item[2]])
                 if va is not None and vb is not None and va != vb:
                     need = rows.travel_minutes(va, vb)
                     gap = int((start - last[1]).total_seconds() // 60)
                     if need is not None and gap < need:
-                        person = person or person_ref(item[3])
-                        travel[(last[2], item[2])].append(person)
+                        travel[(last[2], item[2])].append(item[3])
                         travel_need[(last[2], item[2])] = (gap, need)
             active.append(item)
-    for (a, b), people in double.items():
+
+    # Names only for the people in clashes.
+    involved = {sl.delegate_id for group in (*double.values(), *travel.values())
+                for sl in group if sl.delegate_id is not None}
+    involved |= {sl.delegate_id for _, sl, _ in single if sl.delegate_id is not None}
+    names = rows.person_names(involved)
+
+    def person(sl: SlotRow) -> Ref:
+        if sl.delegate_id is None:
+            return Ref(None, sl.person_name)
+        return Ref(sl.delegate_id, names.get(sl.delegate_id) or sl.person_name
+                   or f"Delegate {sl.delegate_id}")
+
+    for kind, sl, s in single:
+        p = person(sl)
+        if kind == ClashKind.NOT_ACCREDITED:
+            msg = (f"{p.name} is in the official session {s.title!r} without an approved "
+                   "accreditation.")
+        else:
+            msg = (f"{p.name} is in {s.title!r} on {to_zone(s.starts_at, tz).date()}, "
+                   f"outside their stay ({sl.arrival or '?'} to {sl.departure or '?'}).")
+        out.append(Clash(kind, msg, [p], [ref(s.id)]))
+    for (a, b), group in double.items():
         sa_, sb = live[a], live[b]
-        names = ", ".join(p.name for p in people)
+        people = [person(sl) for sl in group]
+        names_ = ", ".join(p.name for p in people)
         out.append(Clash(
             ClashKind.PERSON_DOUBLE_BOOKED,
-            f"{names} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
+            f"{names_} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
             f"({_fmt(sa_.starts_at, tz)}-{_hm(sa_.ends_at, tz)}) and {sb.title!r} "
             f"({_fmt(sb.starts_at, tz)}-{_hm(sb.ends_at, tz)}) at once.",
             people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
-    for (a, b), people in travel.items():
+    for (a, b), group in travel.items():
         sa_, sb = live[a], live[b]
+        people = [person(sl) for sl in group]
         gap, need = travel_need[(a, b)]
         va, vb = venue_of(sa_), venue_of(sb)
         out.append(Clash(
@@ -419,15 +467,23 @@ def counts(clashes: Iterable[Clash]) -> dict[str, int]:
 
 def clashes_of_assignment(rows: ForumRows, new_slot: SlotRow) -> list[Clash]:
     """The clashes adding ``new_slot`` would create (those not already there)."""
+    if new_slot.delegate_id is not None and new_slot.person_name:
+        rows.names[new_slot.delegate_id] = new_slot.person_name
     before = {_key(c) for c in find_clashes(rows)}
     rows.slots.append(new_slot)
     try:
         after = find_clashes(rows)
     finally:
         rows.slots.pop()
+    def concerns_new(c: Clash) -> bool:
+        if not c.people:
+            return True
+        if new_slot.delegate_id is not None:
+            return new_slot.delegate_id in c.delegate_ids
+        return any(p.id is None and p.name == new_slot.person_name for p in c.people)
+
     return [c for c in after if _key(c) not in before
-            and new_slot.session_id in c.session_ids
-            and (not c.people or any(p.name == new_slot.person_name for p in c.people))]
+            and new_slot.session_id in c.session_ids and concerns_new(c)]
 
 
 def _key(c: Clash) -> tuple[Any, ...]:
