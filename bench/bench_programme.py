@@ -78,9 +78,9 @@ def top_up_slots(forum_id: int, target: int, seed: int = 4) -> int:
         return have
     rng = random.Random(seed)
     sessions = db.session.scalars(sa.select(Session.id).where(
-        Session.forum_id == forum_id)).all()
+        Session.forum_id == forum_id).order_by(Session.id)).all()
     people = db.session.scalars(sa.select(Delegate.id).join(Delegation).where(
-        Delegation.forum_id == forum_id)).all()
+        Delegation.forum_id == forum_id).order_by(Delegate.id)).all()
     taken = set(db.session.execute(sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id)
                                    .join(Session).where(Session.forum_id == forum_id)).all())
     rows = []
