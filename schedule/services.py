@@ -6,13 +6,20 @@ replace the old copy) and is written to the change log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+import sqlalchemy as sa
 
 from delegations.changelog import record
 from delegations.db import db, utcnow
-from delegations.models import User
+from delegations.models import Delegate, Forum, User
+from delegations.timeutil import fmt_time
 
-from .models import Session, SessionStatus
+from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
 
 
 def touch_session(session: Session, actor: User | None, action: str, summary: str,
@@ -24,14 +31,21 @@ def touch_session(session: Session, actor: User | None, action: str, summary: st
 
 
 def update_session(session: Session, actor: User | None, **changes: Any) -> list[str]:
-    """Apply field changes to a session; returns the names of the fields that changed."""
+    """Apply field changes to a session; returns the names of the fields that changed.
+
+    Raises ProgrammeError for bad values and RoomTaken when the room is booked then.
+    """
     changed = []
-    for name, value in changes.items():
+    for name in changes:
         if not hasattr(Session, name):
             raise AttributeError(f"a session has no field {name!r}")
-        if getattr(session, name) != value:
-            changed.append(name)
-            setattr(session, name, value)
+    validate_session_fields({"starts_at": session.starts_at, "ends_at": session.ends_at,
+                             **changes})
+    with _room_guard(session):
+        for name, value in changes.items():
+            if getattr(session, name) != value:
+                changed.append(name)
+                setattr(session, name, value)
     if changed:
         touch_session(session, actor, "update", f"Changed {', '.join(changed)} of "
                       f"{session.title!r}", {"fields": changed})
@@ -46,3 +60,255 @@ def cancel_session(session: Session, actor: User | None) -> None:
     session.status = SessionStatus.CANCELLED
     touch_session(session, actor, "cancel", f"Cancelled {session.title!r}")
     db.session.flush()
+
+
+# ----------------------------------------------------------------------------- programme editing
+
+
+class ProgrammeError(ValueError):
+    """A change the programme refuses, with a message for the user."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class RoomTaken(ProgrammeError):
+    """The room is already booked at that time (someone may have just saved it)."""
+
+
+def begin_programme_write() -> None:
+    """Start a transaction that holds the write lock from its first statement.
+
+    PostgreSQL needs nothing: the exclusion constraint makes the second of two concurrent
+    bookings wait for the first and then fail. SQLite runs one writer at a time, but a
+    transaction that has read before it writes works on an old snapshot; taking the write
+    lock first (waiting for busy_timeout) means every check and the trigger see the latest
+    committed programme. Call it at the start of a view that books rooms; it ends the
+    current (read-only) transaction.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session.in_transaction():
+        db.session.commit()
+    # A write statement takes SQLite's RESERVED/WAL write lock at once, even when it
+    # changes no row.
+    db.session.execute(sa.text("UPDATE session SET revision = revision WHERE 1 = 0"))
+
+
+def _is_room_clash(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "room_double_booked" in text
+
+
+@dataclass(frozen=True)
+class _Booking:
+    session_id: int | None
+    room_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    timezone: str
+
+
+def _booking_of(session: Session) -> _Booking:
+    return _Booking(session.id, session.room_id, session.starts_at, session.ends_at,
+                    session.status == SessionStatus.CANCELLED,
+                    session.forum.timezone if session.forum else "UTC")
+
+
+def _overlapping(b: _Booking) -> list[tuple[str, datetime, datetime]]:
+    if b.room_id is None or b.cancelled:
+        return []
+    q = sa.select(Session.title, Session.starts_at, Session.ends_at).where(
+        Session.room_id == b.room_id,
+        Session.status != SessionStatus.CANCELLED,
+        Session.starts_at < b.ends_at,
+        Session.ends_at > b.starts_at,
+    )
+    if b.session_id is not None:
+        q = q.where(Session.id != b.session_id)
+    with db.session.no_autoflush:
+        return [tuple(r) for r in db.session.execute(q.order_by(Session.starts_at))]
+
+
+def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]]) -> str:
+    with db.session.no_autoflush:
+        room_name = db.session.scalar(sa.select(Room.name).where(Room.id == b.room_id))
+    where = room_name or "The room"
+    if not others:
+        return (f"{where} was just booked by someone else at that time; the change was not "
+                "saved. Pick another room or time.")
+    names = "; ".join(f"{t!r} {fmt_time(a, b.timezone)}-{fmt_time(z, b.timezone)}"
+                      for t, a, z in others)
+    return f"{where} is already booked at that time: {names}. Pick another room or time."
+
+
+@contextmanager
+def _room_guard(session: Session) -> Iterator[None]:
+    """Apply a booking change inside a savepoint.
+
+    The body makes the change (adds the session or sets its fields); on leaving, the
+    room is checked and the change flushed. Another session in the room at that time
+    (seen by the check, or by the database's constraint or trigger when two saves race)
+    rolls the savepoint back and raises RoomTaken with the sessions that hold the room.
+    """
+    db.session.flush()  # earlier changes belong to the outer transaction
+    try:
+        with db.session.begin_nested():
+            yield
+            with db.session.no_autoflush:
+                booking = _booking_of(session)
+            others = _overlapping(booking)
+            if others:
+                raise RoomTaken(_room_taken_message(booking, others), "room_id")
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if not _is_room_clash(exc):
+            raise
+        raise RoomTaken(_room_taken_message(booking, _overlapping(booking)),
+                        "room_id") from exc
+
+
+def validate_session_fields(fields: dict[str, Any]) -> None:
+    if not str(fields.get("title", "x")).strip():
+        raise ProgrammeError("A session needs a title.", "title")
+    start, end = fields.get("starts_at"), fields.get("ends_at")
+    if start is not None and end is not None and end <= start:
+        raise ProgrammeError("The session must end after it starts.", "ends_at")
+    att = fields.get("expected_attendance")
+    if att is not None and att < 0:
+        raise ProgrammeError("Expected attendance cannot be negative.", "expected_attendance")
+
+
+def create_session(forum: Forum, actor: User | None, **fields: Any) -> Session:
+    """Add a session; raises ProgrammeError (RoomTaken when the room is booked)."""
+    validate_session_fields(fields)
+    session = Session(forum=forum, **fields)
+    if session.private is None:
+        session.private = session.kind.private_by_default
+    with _room_guard(session):
+        db.session.add(session)
+    touch_session(session, actor, "create", f"Added {session.title!r}")
+    db.session.flush()
+    return session
+
+
+def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | None = None,
+                guest_name: str = "", guest_function: str = "",
+                role: SpeakerRole = SpeakerRole.SPEAKER, order: int | None = None,
+                minutes: int | None = None, remote: bool = False,
+                notes: str = "") -> SpeakerSlot:
+    if delegate is None and not guest_name.strip():
+        raise ProgrammeError("Pick a delegate or give an external guest's name.", "delegate_id")
+    if delegate is not None:
+        if delegate.delegation.forum_id != session.forum_id:
+            raise ProgrammeError("That delegate belongs to another forum.", "delegate_id")
+        if any(s.delegate_id == delegate.id for s in session.speaker_slots):
+            raise ProgrammeError(f"{delegate.display_name} is already in this session.",
+                                 "delegate_id")
+    if minutes is not None and minutes < 0:
+        raise ProgrammeError("Minutes cannot be negative.", "minutes")
+    if order is None:
+        order = max((s.order for s in session.speaker_slots), default=0) + 1
+    slot = SpeakerSlot(delegate=delegate, guest_name=guest_name.strip(),
+                       guest_function=guest_function.strip(), role=role, order=order,
+                       minutes=minutes, remote=remote, notes=notes)
+    session.speaker_slots.append(slot)
+    who = delegate.display_name if delegate else slot.guest_name
+    touch_session(session, actor, "speaker:add", f"Added {who} ({role.label}) to "
+                  f"{session.title!r}", {"delegate_id": delegate.id if delegate else None,
+                                         "guest_name": slot.guest_name})
+    db.session.flush()
+    return slot
+
+
+def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[str]:
+    changed = []
+    for name, value in changes.items():
+        if getattr(slot, name) != value:
+            setattr(slot, name, value)
+            changed.append(name)
+    if changed:
+        touch_session(slot.session, actor, "speaker:update",
+                      f"Changed {', '.join(changed)} of {slot.speaker_name} in "
+                      f"{slot.session.title!r}", {"slot_id": slot.id, "fields": changed})
+    db.session.flush()
+    return changed
+
+
+def remove_speaker(slot: SpeakerSlot, actor: User | None) -> None:
+    session = slot.session
+    who = slot.speaker_name
+    session.speaker_slots.remove(slot)
+    touch_session(session, actor, "speaker:remove", f"Removed {who} from {session.title!r}")
+    db.session.flush()
+
+
+def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,
+               **fields: Any) -> Venue:
+    name = str(fields.get("name", venue.name if venue else "")).strip()
+    if not name:
+        raise ProgrammeError("A venue needs a name.", "name")
+    clash = db.session.scalar(sa.select(Venue.id).where(
+        Venue.forum_id == forum.id, Venue.name == name,
+        Venue.id != (venue.id if venue and venue.id else -1)))
+    if clash is not None:
+        raise ProgrammeError(f"This forum already has a venue called {name!r}.", "name")
+    created = venue is None
+    if venue is None:
+        venue = Venue(forum=forum)
+        db.session.add(venue)
+    for k, v in fields.items():
+        setattr(venue, k, v.strip() if isinstance(v, str) else v)
+    db.session.flush()
+    record(actor, "venue", venue.id, "create" if created else "update",
+           f"{'Added' if created else 'Changed'} venue {venue.name!r}")
+    return venue
+
+
+def set_travel(a: Venue, b: Venue, minutes: int | None, actor: User | None = None) -> None:
+    """Travel minutes between two venues, both ways (None removes it)."""
+    if a.id == b.id:
+        return
+    lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+    row = db.session.scalar(sa.select(VenueTravel).where(
+        VenueTravel.from_venue_id == lo, VenueTravel.to_venue_id == hi))
+    if minutes is None:
+        if row is not None:
+            db.session.delete(row)
+    elif minutes < 0:
+        raise ProgrammeError("Travel minutes cannot be negative.", "travel")
+    elif row is None:
+        db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=minutes))
+    elif row.minutes != minutes:
+        row.minutes = minutes
+    else:
+        return
+    db.session.flush()
+    record(actor, "venue", a.id, "travel", f"Travel {a.name!r} - {b.name!r}: {minutes} min")
+
+
+def save_room(venue: Venue, actor: User | None, room: Room | None = None,
+              **fields: Any) -> Room:
+    name = str(fields.get("name", room.name if room else "")).strip()
+    if not name:
+        raise ProgrammeError("A room needs a name.", "name")
+    if fields.get("capacity") is not None and fields["capacity"] < 0:
+        raise ProgrammeError("Capacity cannot be negative.", "capacity")
+    clash = db.session.scalar(sa.select(Room.id).where(
+        Room.venue_id == venue.id, Room.name == name,
+        Room.id != (room.id if room and room.id else -1)))
+    if clash is not None:
+        raise ProgrammeError(f"{venue.name} already has a room called {name!r}.", "name")
+    created = room is None
+    if room is None:
+        room = Room(venue=venue)
+        db.session.add(room)
+    for k, v in fields.items():
+        setattr(room, k, v.strip() if isinstance(v, str) else v)
+    db.session.flush()
+    record(actor, "room", room.id, "create" if created else "update",
+           f"{'Added' if created else 'Changed'} room {room.name!r} ({venue.name})")
+    return room

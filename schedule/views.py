@@ -57,7 +57,14 @@ def overview(forum: str) -> Any:
             sa.select(sa.func.count(SpeakerSlot.id)).join(Session).where(
                 Session.forum_id == f.id, visible_sessions_clause(current_user))),
     }
-    return render_template("schedule/overview.html", forum=f, venues=venues, counts=counts)
+    clash_totals = None
+    if current_user.is_manager:
+        from .clashes import counts as clash_counts
+        from .clashes import forum_clashes
+
+        clash_totals = clash_counts(forum_clashes(f))
+    return render_template("schedule/overview.html", forum=f, venues=venues, counts=counts,
+                           clash_totals=clash_totals)
 
 
 @bp.get("/<forum>/programme/")
@@ -76,3 +83,7 @@ def programme(forum: str) -> Any:
         home_tz=home_tz,
         zone_names=zone_names(),
     )
+
+
+# The programme editor, clashes, day grid and agendas add their routes to ``bp``.
+from . import programme_views  # noqa: E402,F401
