@@ -24,7 +24,7 @@ from functools import lru_cache
 from threading import Lock
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 from sqlalchemy.orm import selectinload
 
 from delegations.db import db
@@ -149,10 +149,62 @@ def gather_feed(
 # --------------------------------------------------------------------------- rendering
 
 
+def _transitions(tzid: str, first: date, last: date) -> list[tuple[datetime, timedelta,
+                                                                   timedelta, str, bool]]:
+    """(UTC instant, offset before, offset after, name after, is DST) of every changeover."""
+    tz = zone(tzid)
+    out = []
+    t = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
+    step = timedelta(hours=6)
+    prev = t.astimezone(tz).utcoffset()
+    while t < end:
+        nxt = t + step
+        off = nxt.astimezone(tz).utcoffset()
+        if off != prev:
+            lo, hi = int(t.timestamp()), int(nxt.timestamp())  # bisect to the second
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if datetime.fromtimestamp(mid, tz).utcoffset() == prev:
+                    lo = mid
+                else:
+                    hi = mid
+            hi = datetime.fromtimestamp(hi, UTC)
+            local = hi.astimezone(tz)
+            out.append((hi, prev, off, local.tzname() or tzid, bool(local.dst())))
+            prev = off
+        t = nxt
+    return out
+
+
 @lru_cache(maxsize=64)
 def vtimezone(tzid: str, first: date, last: date) -> Timezone:
-    """The forum zone's VTIMEZONE for a bounded window (one DTSTART per changeover)."""
-    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    """The zone's VTIMEZONE for a bounded window, one observance per changeover, each with
+    a single DTSTART (no many-valued RDATE, no open-ended guess): what ical.js, vobject
+    and the IANA database agree on."""
+    tz = zone(tzid)
+    vtz = Timezone()
+    vtz.add("tzid", tzid)
+    vtz.add("x-lic-location", tzid)
+    changes = _transitions(tzid, first, last)
+    if not changes:
+        at = datetime.combine(first, datetime.min.time(), tzinfo=UTC).astimezone(tz)
+        std = TimezoneStandard()
+        std.add("tzname", at.tzname() or tzid)
+        std.add("tzoffsetfrom", at.utcoffset())
+        std.add("tzoffsetto", at.utcoffset())
+        std.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001 (local, floating by RFC)
+        vtz.add_component(std)
+        return vtz
+    for instant, before, after, name, is_dst in changes:
+        comp = TimezoneDaylight() if is_dst else TimezoneStandard()
+        comp.add("tzname", name)
+        comp.add("tzoffsetfrom", before)
+        comp.add("tzoffsetto", after)
+        # RFC 5545: the onset in the local time in effect before the change
+        comp.add("dtstart", (instant + before).replace(tzinfo=None))
+        vtz.add_component(comp)
+    return vtz
 
 
 def _window(forum: Forum, sessions: Iterable[Session]) -> tuple[date, date]:
@@ -246,9 +298,7 @@ def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None 
         ev.add("dtend", s.ends_at.astimezone(tz))
         ev.add("status", STATUS[s.status])
         ev.add("summary", ("Cancelled: " if s.cancelled else "") + s.title)
-        loc = location(s)
-        if loc:
-            ev.add("location", loc)
+        ev.add("location", location(s) or "Location to be confirmed")
         ev.add("description", description(s, feed.focus))
         ev.add("url", session_url(s))
         ev.add("class", "PRIVATE" if s.private else "PUBLIC")
