@@ -174,6 +174,8 @@ def token_feed(token: str) -> Any:
     row = feeds.find_token(token)
     if row is None:
         abort(404)
+    feeds.mark_used(row)
+    db.session.commit()
     if row.delegate_id is not None:
         p = db.session.get(Delegate, row.delegate_id)
         if p is None:

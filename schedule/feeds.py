@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -73,6 +74,14 @@ def issue_token(actor: User | None, *, delegate_id: int | None = None,
     record(actor, owner[0], owner[1], "feed_token:issue", "Issued a calendar feed link")
     db.session.flush()
     return row, plain
+
+
+def mark_used(row: FeedToken) -> None:
+    """Note when a feed link was last read (at most once an hour: polls are frequent)."""
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
+        row.last_used_at = now
+        db.session.flush()
 
 
 def find_token(plain: str) -> FeedToken | None:
