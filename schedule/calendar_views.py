@@ -63,6 +63,10 @@ def _cache() -> ical.RenderCache:
     return current_app.extensions.setdefault("forum_desk_ical_cache", ical.RenderCache())
 
 
+def _event_cache() -> ical.EventCache:
+    return current_app.extensions.setdefault("forum_desk_ical_events", ical.EventCache())
+
+
 def feed_bytes(forum: Forum, *, delegation: Delegation | None = None,
                delegate: Delegate | None = None, session_id: int | None = None,
                user: User | None = None) -> tuple[bytes, str, datetime | None]:
@@ -80,7 +84,8 @@ def feed_bytes(forum: Forum, *, delegation: Delegation | None = None,
     if data is None:
         feed = ical.gather_feed(forum, delegation=delegation, delegate=delegate,
                                 session_id=session_id, user=user)
-        data = ical.render_ics(feed, session_url=session_url_factory(forum))
+        data = ical.render_ics(feed, session_url=session_url_factory(forum),
+                               event_cache=_event_cache())
         _cache().put(key, fp, data)
     return data, fp, latest
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from threading import Lock
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
@@ -270,8 +271,36 @@ def description(s: Session, focus: frozenset[int]) -> str:
     return "\n".join(lines)
 
 
-def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None = None) -> bytes:
-    """The feed as iCalendar bytes (CRLF, folded at 75 octets by the library)."""
+def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
+                 dtstamp: datetime) -> bytes:
+    """One VEVENT as folded CRLF bytes."""
+    ev = Event()
+    ev.add("uid", s.uid)
+    ev.add("dtstamp", dtstamp)
+    ev.add("sequence", s.revision or 0)
+    ev.add("last-modified", s.updated_at.replace(microsecond=0))
+    ev.add("dtstart", s.starts_at.astimezone(tz))
+    ev.add("dtend", s.ends_at.astimezone(tz))
+    ev.add("status", STATUS[s.status])
+    ev.add("summary", ("Cancelled: " if s.cancelled else "") + s.title)
+    ev.add("location", location(s) or "Location to be confirmed")
+    ev.add("description", description(s, focus))
+    ev.add("url", url)
+    if s.private:
+        ev.add("class", "PRIVATE")
+    if s.cancelled:
+        ev.add("transp", "TRANSPARENT")
+    return ev.to_ical()
+
+
+def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None = None,
+               event_cache: EventCache | None = None) -> bytes:
+    """The feed as iCalendar bytes (CRLF, folded at 75 octets by the library).
+
+    With an ``event_cache``, each VEVENT is rendered once per session revision and focus
+    and reused by every feed that shows it (its DTSTAMP is then when it was rendered, as
+    RFC 5545 allows): a change to one session re-renders one event, not the forum.
+    """
     dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     forum = feed.forum
     tz = zone(forum.timezone)
@@ -287,25 +316,48 @@ def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None 
     cal.add("x-published-ttl", REFRESH)
     if forum.timezone not in ("UTC", "Etc/UTC"):
         cal.add_component(vtimezone(forum.timezone, *_window(forum, feed.sessions)))
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    parts = [head[: -len(end)]]
+    one = len(feed.focus) == 1
     for s in feed.sessions:
-        ev = Event()
-        ev.add("uid", s.uid)
-        ev.add("dtstamp", dtstamp)
-        ev.add("sequence", s.revision or 0)
-        ev.add("last-modified", s.updated_at.replace(microsecond=0))
-        ev.add("created", s.created_at.replace(microsecond=0))
-        ev.add("dtstart", s.starts_at.astimezone(tz))
-        ev.add("dtend", s.ends_at.astimezone(tz))
-        ev.add("status", STATUS[s.status])
-        ev.add("summary", ("Cancelled: " if s.cancelled else "") + s.title)
-        ev.add("location", location(s) or "Location to be confirmed")
-        ev.add("description", description(s, feed.focus))
-        ev.add("url", session_url(s))
-        ev.add("class", "PRIVATE" if s.private else "PUBLIC")
-        ev.add("transp", "TRANSPARENT" if s.cancelled else "OPAQUE")
-        ev.add("categories", [s.kind.label])
-        cal.add_component(ev)
-    return cal.to_ical()
+        url = session_url(s)
+        if event_cache is None:
+            parts.append(render_event(s, feed.focus, url, tz, dtstamp))
+            continue
+        key = (s.uid, s.revision, s.updated_at.isoformat(), s.status.value, url, one,
+               forum.timezone,
+               tuple(sl.id for sl in s.speaker_slots if sl.delegate_id in feed.focus))
+        data = event_cache.get(key)
+        if data is None:
+            data = render_event(s, feed.focus, url, tz, dtstamp)
+            event_cache.put(key, data)
+        parts.append(data)
+    parts.append(end)
+    return b"".join(parts)
+
+
+class EventCache:
+    """Rendered VEVENTs by (session, revision, change time, focus): bounded, thread-safe."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+            return data
+
+    def put(self, key: tuple, data: bytes) -> None:
+        with self._lock:
+            self._items[key] = data
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 # --------------------------------------------------------------------------- stored renders
