@@ -24,6 +24,7 @@ from flask import (
 )
 from flask.cli import AppGroup
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from delegations.auth import public
 from delegations.db import db
@@ -179,22 +180,24 @@ def token_feed(token: str) -> Any:
     row = feeds.find_token(token)
     if row is None:
         abort(404)
-    feeds.mark_used(row)
-    db.session.commit()
     if row.delegate_id is not None:
-        p = db.session.get(Delegate, row.delegate_id)
+        p = db.session.get(Delegate, row.delegate_id, options=[
+            joinedload(Delegate.delegation).joinedload(Delegation.forum)])
         if p is None:
             abort(404)
         f = p.delegation.forum
         data, etag, lm = feed_bytes(f, delegate=p)
         name = f"{_slug(f.short_name)}-{_slug(p.full_name)}.ics"
     else:
-        d = db.session.get(Delegation, row.delegation_id)
+        d = db.session.get(Delegation, row.delegation_id,
+                           options=[joinedload(Delegation.forum)])
         if d is None:
             abort(404)
         f = d.forum
         data, etag, lm = feed_bytes(f, delegation=d)
         name = f"{_slug(f.short_name)}-{_slug(d.name)}.ics"
+    if feeds.mark_used(row):
+        db.session.commit()
     return ics_response(data, etag, lm, name)
 
 

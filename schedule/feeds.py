@@ -76,12 +76,15 @@ def issue_token(actor: User | None, *, delegate_id: int | None = None,
     return row, plain
 
 
-def mark_used(row: FeedToken) -> None:
-    """Note when a feed link was last read (at most once an hour: polls are frequent)."""
+def mark_used(row: FeedToken) -> bool:
+    """Note when a feed link was last read (at most once an hour: polls are frequent).
+    Returns whether anything changed (then the caller commits)."""
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
         row.last_used_at = now
         db.session.flush()
+        return True
+    return False
 
 
 def find_token(plain: str) -> FeedToken | None:
