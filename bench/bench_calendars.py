@@ -162,10 +162,25 @@ def bench_feeds(app, path: Path, samples: int) -> None:
     cold = []
     for _ in range(3):
         app.extensions.pop("forum_desk_ical_cache", None)
+        app.extensions.pop("forum_desk_ical_events", None)
         t = time.perf_counter()
         r = coord.get(url)
         cold.append(time.perf_counter() - t)
     n_events = r.data.count(b"BEGIN:VEVENT")
+    changed = []
+    for i in range(3):  # one session moves: only its event is rendered again
+        with app.app_context():
+            from schedule.models import Session as S
+            from schedule.services import update_session
+
+            s = db.session.scalars(sa.select(S).where(S.forum_id == forum_id)
+                                   .order_by(S.id).offset(i).limit(1)).one()
+            update_session(s, None, title=s.title + " (moved)")
+            db.session.commit()
+        t = time.perf_counter()
+        r = coord.get(url)
+        changed.append(time.perf_counter() - t)
+        assert b"(moved)" in r.data
     etag = r.headers["ETag"]
     warm = timed(lambda: coord.get(url), 5)
     not_modified = timed(lambda: coord.get(url, headers={"If-None-Match": etag}), 5)
@@ -184,6 +199,8 @@ def bench_feeds(app, path: Path, samples: int) -> None:
     print(f"\n2. whole-forum feed, {n_events:,} events ({len(r.data) / 1e6:.1f} MB):")
     print(f"   first render over HTTP   p50 {ms(statistics.median(cold))}"
           f"  (query+load {ms(gather)}, render_ics {ms(render)})")
+    print(f"   one session changed      p50 {ms(statistics.median(changed))}"
+          "  (stored events, one re-rendered)")
     print(f"   stored render over HTTP  p50 {ms(statistics.median(warm))}")
     print(f"   304 revalidation         p50 {ms(statistics.median(not_modified))}")
     print(f"   icalendar alone (floor)  p50 {ms(statistics.median(alone))}")
@@ -212,8 +229,9 @@ def bench_book(app, path: Path) -> None:
             book = briefing.current_edition(forum, delegation=delegation)
             db.session.commit()
             stored = timed(lambda: briefing.current_edition(forum, delegation=delegation), 5)
-            from pypdf import PdfReader
             import io
+
+            from pypdf import PdfReader
 
             pages = len(PdfReader(io.BytesIO(book.edition.pdf)).pages)
             data = briefing.gather_book(forum, delegation=delegation)

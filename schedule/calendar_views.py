@@ -82,7 +82,15 @@ def feed_bytes(forum: Forum, *, delegation: Delegation | None = None,
     fp, latest = ical.feed_fingerprint(q, extra)
     key = f"{forum.id}:{owner}"
     data = _cache().get(key, fp)
-    if data is None:
+    if data is None and delegate is None and delegation is None:
+        name = forum.name
+        if session_id is not None:
+            title = db.session.scalar(sa.select(Session.title).where(Session.id == session_id))
+            name = f"{forum.short_name}: {title or 'session'}"
+        data = ical.render_programme_ics(forum, name, q, session_url=session_url_factory(forum),
+                                         event_cache=_event_cache())
+        _cache().put(key, fp, data)
+    elif data is None:
         feed = ical.gather_feed(forum, delegation=delegation, delegate=delegate,
                                 session_id=session_id, user=user)
         data = ical.render_ics(feed, session_url=session_url_factory(forum),
@@ -148,7 +156,7 @@ def forum_feed(forum: str) -> Any:
 def delegation_feed(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     d = delegation_in_forum(f, delegation_id)
-    if not current_user.can_see_delegation(d.id):
+    if not current_user.can_edit_delegation(d.id):  # it holds every member's private meetings
         abort(403)
     data, etag, lm = feed_bytes(f, delegation=d)
     return ics_response(data, etag, lm, f"{_slug(f.short_name)}-{_slug(d.name)}.ics")
@@ -216,8 +224,6 @@ def _subscribe_context(f: Forum) -> dict[str, Any]:
         picked = request.args.get("delegation_id", type=int)
         if picked:
             delegation = delegation_in_forum(f, picked)
-    elif delegate is not None:
-        delegation = delegate.delegation
     can_manage_delegation = delegation is not None and user.can_edit_delegation(delegation.id)
     members: list[Delegate] = []
     if delegation is not None and can_manage_delegation:
@@ -329,14 +335,15 @@ def index(forum: str) -> Any:
             (p for p in d.delegates if can_see_delegate(user, p)),
             key=lambda p: (p.capacity.rank, p.level.rank, p.family_name))
     return render_template("books/index.html", forum=f, delegations=delegations,
-                           people=people)
+                           people=people,
+                           whole={d.id: user.can_edit_delegation(d.id) for d in delegations})
 
 
 @books.get("/<forum>/books/delegations/<int:delegation_id>.pdf")
 def delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     d = delegation_in_forum(f, delegation_id)
-    if not current_user.can_see_delegation(d.id):
+    if not current_user.can_edit_delegation(d.id):  # every member's private meetings
         abort(403)
     book = briefing.current_edition(f, delegation=d, paper=_paper(), actor=current_user)
     db.session.commit()

@@ -293,6 +293,34 @@ def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
     return ev.to_ical()
 
 
+def _head(forum: Forum, name: str, first: date, last: date) -> bytes:
+    """The calendar's properties and VTIMEZONE, without the closing line."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", forum.timezone)
+    cal.add("x-wr-caldesc", f"{forum.name}, {forum.host_city}. Times in {forum.timezone}.")
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", REFRESH)
+    if forum.timezone not in ("UTC", "Etc/UTC"):
+        cal.add_component(vtimezone(forum.timezone, first, last))
+    head = cal.to_ical()
+    assert head.endswith(END)
+    return head[: -len(END)]
+
+
+END = b"END:VCALENDAR\r\n"
+
+
+def _event_key(s: Session, url: str, focus: frozenset[int], tzid: str) -> tuple:
+    return (s.uid, s.revision, s.updated_at.isoformat(), s.status.value, url,
+            len(focus) == 1, tzid,
+            tuple(sl.id for sl in s.speaker_slots if sl.delegate_id in focus))
+
+
 def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None = None,
                event_cache: EventCache | None = None) -> bytes:
     """The feed as iCalendar bytes (CRLF, folded at 75 octets by the library).
@@ -304,37 +332,62 @@ def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None 
     dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     forum = feed.forum
     tz = zone(forum.timezone)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", feed.name)
-    cal.add("x-wr-timezone", forum.timezone)
-    cal.add("x-wr-caldesc", f"{forum.name}, {forum.host_city}. Times in {forum.timezone}.")
-    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", REFRESH)
-    if forum.timezone not in ("UTC", "Etc/UTC"):
-        cal.add_component(vtimezone(forum.timezone, *_window(forum, feed.sessions)))
-    head = cal.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    assert head.endswith(end)
-    parts = [head[: -len(end)]]
-    one = len(feed.focus) == 1
+    parts = [_head(forum, feed.name, *_window(forum, feed.sessions))]
     for s in feed.sessions:
         url = session_url(s)
         if event_cache is None:
             parts.append(render_event(s, feed.focus, url, tz, dtstamp))
             continue
-        key = (s.uid, s.revision, s.updated_at.isoformat(), s.status.value, url, one,
-               forum.timezone,
-               tuple(sl.id for sl in s.speaker_slots if sl.delegate_id in feed.focus))
+        key = _event_key(s, url, feed.focus, forum.timezone)
         data = event_cache.get(key)
         if data is None:
             data = render_event(s, feed.focus, url, tz, dtstamp)
             event_cache.put(key, data)
         parts.append(data)
-    parts.append(end)
+    parts.append(END)
+    return b"".join(parts)
+
+
+def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], *,
+                         session_url: SessionUrl, event_cache: EventCache,
+                         dtstamp: datetime | None = None) -> bytes:
+    """The same bytes as ``render_ics(gather_feed(...))`` for feeds without a focus (the
+    forum, one session), loading full sessions only for events not rendered yet: after one
+    change to a 5,000-session forum, one session is loaded and rendered, not 5,000."""
+    dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    tz = zone(forum.timezone)
+    sub = q.subquery()
+    rows = db.session.execute(
+        sa.select(sub.c.id, sub.c.uid, sub.c.revision, sub.c.updated_at, sub.c.status,
+                  sub.c.starts_at, sub.c.ends_at)
+        .order_by(sub.c.starts_at, sub.c.id)).all()
+
+    class _Id:  # what session_url needs
+        def __init__(self, sid: int) -> None:
+            self.id = sid
+
+    keys: list[tuple] = []
+    for sid, uid, rev, updated, status, _, _ in rows:
+        url = session_url(_Id(sid))  # type: ignore[arg-type]
+        status_value = status.value if hasattr(status, "value") else str(status)
+        keys.append((uid, rev, updated.isoformat(), status_value, url, False,
+                     forum.timezone, ()))
+    found = {k: event_cache.get(k) for k in keys}
+    missing = [row[0] for row, k in zip(rows, keys, strict=True) if found[k] is None]
+    if missing:
+        for s in _load(sa.select(Session).where(Session.id.in_(missing))):
+            url = session_url(s)
+            key = _event_key(s, url, frozenset(), forum.timezone)
+            data = render_event(s, frozenset(), url, tz, dtstamp)
+            event_cache.put(key, data)
+            found[key] = data
+    first, last = forum.start_date, forum.end_date
+    for row in rows:
+        first, last = min(first, row[5].date()), max(last, row[6].date())
+    window = (first - timedelta(days=183), last + timedelta(days=183))
+    parts = [_head(forum, name, *window)]
+    parts.extend(found[k] for k in keys)  # type: ignore[misc]
+    parts.append(END)
     return b"".join(parts)
 
 

@@ -269,3 +269,27 @@ def test_tentative_status(client, auth, world):
     auth.login("c@example.org")
     events = parse_ics(client.get("/NY22/calendar/forum.ics").data)
     assert {str(e["SUMMARY"]): str(e["STATUS"]) for e in events}["Roundtable 2"] == "TENTATIVE"
+
+
+def test_programme_feed_renders_the_same_as_the_plain_path(app, world):
+    """The incremental renderer (stored events) gives the bytes of a full render."""
+    from schedule.ical import EventCache, feed_statement, gather_feed, render_ics, \
+        render_programme_ics
+
+    stamp = world["forum"].created_at
+    cache = EventCache()
+
+    def url(s):
+        return f"http://localhost/s/{s.id}"
+
+    q = feed_statement(world["forum"])
+    full = render_ics(gather_feed(world["forum"]), session_url=url, dtstamp=stamp)
+    first = render_programme_ics(world["forum"], world["forum"].name, q, session_url=url,
+                                 event_cache=cache, dtstamp=stamp)
+    assert first == full
+    update_session(world["other"], None, title="Roundtable 2 (moved)")
+    db.session.commit()
+    again = render_programme_ics(world["forum"], world["forum"].name, q, session_url=url,
+                                 event_cache=cache, dtstamp=stamp)
+    assert again == render_ics(gather_feed(world["forum"]), session_url=url, dtstamp=stamp)
+    assert b"Roundtable 2 (moved)" in again

@@ -126,7 +126,8 @@ def test_who_may_issue_links(client, auth, people, who, kind, owner, status):
     (None, "/NY22/books/", 302),
     ("da@example.org", "/NY22/calendar/delegates/{mayor_a}.ics", 200),
     ("da@example.org", "/NY22/calendar/delegates/{aide_a}.ics", 403),
-    ("da@example.org", "/NY22/calendar/delegations/{a}.ics", 200),
+    ("da@example.org", "/NY22/calendar/delegations/{a}.ics", 403),  # colleagues' private
+    ("da@example.org", "/NY22/books/delegations/{a}.pdf", 403),
     ("da@example.org", "/NY22/calendar/delegations/{b}.ics", 403),
     ("da@example.org", "/NY22/books/delegates/{mayor_a}.pdf", 200),
     ("da@example.org", "/NY22/books/delegates/{mayor_b}.pdf", 403),
@@ -158,6 +159,7 @@ def test_pages_show_the_right_choices(client, auth, people):
     books = client.get("/NY22/books/").data.decode()
     assert f"/NY22/books/delegates/{people['mayor_a'].id}.pdf" in books
     assert f"/NY22/books/delegates/{people['aide_a'].id}.pdf" not in books
+    assert f"/NY22/books/delegations/{people['a'].id}.pdf" not in books
     auth.logout()
     auth.login("fa@example.org")
     page = client.get("/NY22/calendar/").data.decode()
