@@ -273,8 +273,13 @@ def test_tentative_status(client, auth, world):
 
 def test_programme_feed_renders_the_same_as_the_plain_path(app, world):
     """The incremental renderer (stored events) gives the bytes of a full render."""
-    from schedule.ical import EventCache, feed_statement, gather_feed, render_ics, \
-        render_programme_ics
+    from schedule.ical import (
+        EventCache,
+        feed_statement,
+        gather_feed,
+        render_ics,
+        render_programme_ics,
+    )
 
     stamp = world["forum"].created_at
     cache = EventCache()
