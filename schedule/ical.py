@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from delegations.db import db
 from delegations.models import Delegate, Delegation, Forum, User
@@ -93,11 +93,11 @@ def feed_statement(
 
 def _load(q: sa.Select[tuple[Session]]) -> list[Session]:
     return list(db.session.scalars(
-        q.options(
-            selectinload(Session.room).selectinload(Room.venue),
+        q.options(  # two queries: sessions with room and venue; slots with people
+            joinedload(Session.room).joinedload(Room.venue),
             selectinload(Session.speaker_slots)
-            .selectinload(SpeakerSlot.delegate)
-            .selectinload(Delegate.delegation),
+            .joinedload(SpeakerSlot.delegate)
+            .joinedload(Delegate.delegation),
         ).order_by(Session.starts_at, Session.id)
     ))
 
@@ -295,18 +295,24 @@ def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
 
 def _head(forum: Forum, name: str, first: date, last: date) -> bytes:
     """The calendar's properties and VTIMEZONE, without the closing line."""
+    return _head_bytes(forum.timezone, forum.name, forum.host_city, name, first, last)
+
+
+@lru_cache(maxsize=4096)
+def _head_bytes(tzid: str, forum_name: str, host_city: str, name: str, first: date,
+                last: date) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", forum.timezone)
-    cal.add("x-wr-caldesc", f"{forum.name}, {forum.host_city}. Times in {forum.timezone}.")
+    cal.add("x-wr-timezone", tzid)
+    cal.add("x-wr-caldesc", f"{forum_name}, {host_city}. Times in {tzid}.")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
-    if forum.timezone not in ("UTC", "Etc/UTC"):
-        cal.add_component(vtimezone(forum.timezone, first, last))
+    if tzid not in ("UTC", "Etc/UTC"):
+        cal.add_component(vtimezone(tzid, first, last))
     head = cal.to_ical()
     assert head.endswith(END)
     return head[: -len(END)]
