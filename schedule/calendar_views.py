@@ -17,6 +17,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -258,48 +259,65 @@ def feed_links(token: str) -> dict[str, str]:
             "google": "https://calendar.google.com/calendar/r?cid=" + webcal}
 
 
-def _token_owner(f: Forum, kind: str, owner_id: int) -> dict[str, int]:
-    if kind == "delegate":
-        p = delegate_in_forum(f, owner_id)
+def _token_owner(f: Forum, *, delegate_id: int | None = None,
+                 delegation_id: int | None = None) -> dict[str, int]:
+    if delegate_id is not None:
+        p = delegate_in_forum(f, delegate_id)
         if not can_manage_delegate_feed(current_user, p):
             abort(403)
         return {"delegate_id": p.id}
-    if kind == "delegation":
-        d = delegation_in_forum(f, owner_id)
-        if not current_user.can_edit_delegation(d.id):
-            abort(403)
-        return {"delegation_id": d.id}
-    abort(404)
+    d = delegation_in_forum(f, delegation_id or 0)
+    if not current_user.can_edit_delegation(d.id):
+        abort(403)
+    return {"delegation_id": d.id}
 
 
-@calendars.post("/<forum>/calendar/<kind>/<int:owner_id>/link")
-def issue_link(forum: str, kind: str, owner_id: int) -> Any:
+def _issue(f: Forum, owner: dict[str, int]) -> Response:
     """Issue a new secret feed link (revoking the old one) and show it, this once."""
-    f = forum_or_404(forum)
-    owner = _token_owner(f, kind, owner_id)
     _, plain = feeds.issue_token(current_user, **owner)
     db.session.commit()
     ctx = _subscribe_context(f)
+    kind, owner_id = ("delegate", owner["delegate_id"]) if "delegate_id" in owner \
+        else ("delegation", owner["delegation_id"])
     ctx["new_link"] = {"kind": kind, "owner_id": owner_id, **feed_links(plain)}
     resp = Response(render_template("calendars/subscribe.html", **ctx))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
-@calendars.post("/<forum>/calendar/<kind>/<int:owner_id>/revoke")
-def revoke_link(forum: str, kind: str, owner_id: int) -> Any:
-    f = forum_or_404(forum)
-    owner = _token_owner(f, kind, owner_id)
+def _revoke(f: Forum, owner: dict[str, int]) -> Response:
     n = feeds.revoke_tokens(current_user, **owner)
     db.session.commit()
-    from flask import flash
-
     flash("The feed link was revoked: calendars subscribed to it stop updating."
           if n else "There was no live feed link to revoke.", "info")
     args: dict[str, Any] = {"forum": f.short_name}
-    if current_user.is_manager and kind == "delegation":
-        args["delegation_id"] = owner_id
+    if current_user.is_manager and "delegation_id" in owner:
+        args["delegation_id"] = owner["delegation_id"]
     return redirect(url_for("calendars.subscribe", **args))
+
+
+@calendars.post("/<forum>/calendar/delegates/<int:delegate_id>/link")
+def issue_delegate_link(forum: str, delegate_id: int) -> Any:
+    f = forum_or_404(forum)
+    return _issue(f, _token_owner(f, delegate_id=delegate_id))
+
+
+@calendars.post("/<forum>/calendar/delegations/<int:delegation_id>/link")
+def issue_delegation_link(forum: str, delegation_id: int) -> Any:
+    f = forum_or_404(forum)
+    return _issue(f, _token_owner(f, delegation_id=delegation_id))
+
+
+@calendars.post("/<forum>/calendar/delegates/<int:delegate_id>/revoke")
+def revoke_delegate_link(forum: str, delegate_id: int) -> Any:
+    f = forum_or_404(forum)
+    return _revoke(f, _token_owner(f, delegate_id=delegate_id))
+
+
+@calendars.post("/<forum>/calendar/delegations/<int:delegation_id>/revoke")
+def revoke_delegation_link(forum: str, delegation_id: int) -> Any:
+    f = forum_or_404(forum)
+    return _revoke(f, _token_owner(f, delegation_id=delegation_id))
 
 
 # --------------------------------------------------------------------------- books

@@ -49,7 +49,7 @@ def link_from(page: bytes) -> str:
 def test_issue_show_once_revoke_reissue(client, auth, people):
     auth.login("da@example.org")
     mayor = people["mayor_a"]
-    r = client.post(f"/NY22/calendar/delegate/{mayor.id}/link")
+    r = client.post(f"/NY22/calendar/delegates/{mayor.id}/link")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     webcal = link_from(r.data)
     token = webcal.rsplit("/", 1)[1].removesuffix(".ics")
@@ -71,11 +71,11 @@ def test_issue_show_once_revoke_reissue(client, auth, people):
     auth.login("da@example.org")
     assert token.encode() not in client.get("/NY22/calendar/").data
     # revoke -> 404
-    r = client.post(f"/NY22/calendar/delegate/{mayor.id}/revoke")
+    r = client.post(f"/NY22/calendar/delegates/{mayor.id}/revoke")
     assert r.status_code == 302
     assert client.get(path).status_code == 404
     # re-issue: the new link works, the old stays dead
-    new_path = link_from(client.post(f"/NY22/calendar/delegate/{mayor.id}/link").data) \
+    new_path = link_from(client.post(f"/NY22/calendar/delegates/{mayor.id}/link").data) \
         .removeprefix("webcal://localhost")
     auth.logout()
     assert client.get(new_path).status_code == 200
@@ -116,7 +116,7 @@ def test_token_feed_conditional_get(app, people):
 ])
 def test_who_may_issue_links(client, auth, people, who, kind, owner, status):
     auth.login(who)
-    r = client.post(f"/NY22/calendar/{kind}/{people[owner].id}/link")
+    r = client.post(f"/NY22/calendar/{kind}s/{people[owner].id}/link")
     assert r.status_code == status
 
 
