@@ -52,13 +52,10 @@ def base_url() -> str:
 
 
 def session_url_factory(forum: Forum) -> ical.SessionUrl:
-    """Links back to the session page (the programme page, anchored, until one exists)."""
+    """Links back to the session's page."""
     root = base_url().rstrip("/")
-    if "schedule.session" in current_app.view_functions:
-        return lambda s: root + url_for("schedule.session", forum=forum.short_name,
-                                        session_id=s.id)
-    prog = url_for("schedule.programme", forum=forum.short_name)
-    return lambda s: f"{root}{prog}#session-{s.id}"
+    return lambda s: root + url_for("schedule.session_detail", forum=forum.short_name,
+                                    session_id=s.id)
 
 
 def _cache() -> ical.RenderCache:
