@@ -51,6 +51,10 @@ from schedule.models import (  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TOOLS = SHARED / "tools"
+if TOOLS.exists() and not os.access(TOOLS, os.W_OK):
+    # the checkers install their readers into tools/.cache; elsewhere when shared/ is read-only
+    os.environ.setdefault("CHECK_TOOLS_CACHE",
+                          str(Path.home() / ".cache" / "forum-desk-check-tools"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
 
