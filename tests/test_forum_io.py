@@ -125,3 +125,17 @@ def test_the_documented_example_imports(app):
     forum = import_forum(example)
     assert forum.short_name == "IMRF2022"
     assert [d.name for d in forum.delegations] == ["Dhaka North"]
+
+
+def test_overview_orders_rooms_naturally_and_keeps_counts_for_managers(demo_forum, client,
+                                                                        auth):
+    auth.login("coordinator@demo.forumdesk.example")
+    html = client.get("/IMRF2022/").get_data(as_text=True)
+    assert html.index("Conference Room 4 ·") < html.index("Conference Room 6 ·") \
+        < html.index("Conference Room 11 ·")
+    assert "accreditations approved" in html
+    auth.logout()
+    auth.login("delegate@demo.forumdesk.example")
+    html = client.get("/IMRF2022/").get_data(as_text=True)
+    assert "accreditations approved" not in html
+    assert "United Nations Headquarters" in html
