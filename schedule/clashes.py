@@ -4,6 +4,10 @@
 rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
 sorts once per person and per room and sweeps, so the work is O(n log n) and never a query
 per slot. Cancelled sessions take part in nothing.
+
+Session times reach the scan as whole epoch seconds computed by the database (programme
+times are whole minutes), and messages are written only for the clashes found. Figures at
+5,000 sessions / 30,000 slots: bench/bench_programme.py.
 """
 
 from __future__ import annotations
@@ -93,7 +97,6 @@ def _without_gc_pauses(fn: _F) -> _F:
                 gc.enable()
 
     return wrapper  # type: ignore[return-value]
-
 
 
 def _epoch(value: datetime | int) -> int:
