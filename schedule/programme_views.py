@@ -328,21 +328,33 @@ def _show_error(form: Any, exc: ProgrammeError) -> None:
     form.form_errors.append(exc.message)
 
 
-@bp.route("/<forum>/sessions/new", methods=["GET", "POST"])
+def _session_form_page(f: Forum, form: SessionForm, s: Session | None) -> Any:
+    return render_template("schedule/session_form.html", forum=f, form=form, s=s), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/<forum>/sessions/new")
 @manager_required
 def session_new(forum: str) -> Any:
-    if request.method == "POST":
-        begin_programme_write()
     f = forum_or_404(forum)
     form = SessionForm()
     form.room_id.choices = _room_choices(f)
-    if request.method == "GET":
-        start = datetime.combine(f.start_date, datetime.min.time()).replace(hour=10)
-        form.starts.data = start.strftime(LOCAL_FORMAT)
-        form.ends.data = (start + timedelta(hours=1)).strftime(LOCAL_FORMAT)
-        if request.args.get("room_id"):
-            form.room_id.data = request.args["room_id"]
-    if form.validate_on_submit():
+    start = datetime.combine(f.start_date, datetime.min.time()).replace(hour=10)
+    form.starts.data = start.strftime(LOCAL_FORMAT)
+    form.ends.data = (start + timedelta(hours=1)).strftime(LOCAL_FORMAT)
+    if request.args.get("room_id"):
+        form.room_id.data = request.args["room_id"]
+    return _session_form_page(f, form, None)
+
+
+@bp.post("/<forum>/sessions/new")
+@manager_required
+def session_new_post(forum: str) -> Any:
+    begin_programme_write()
+    f = forum_or_404(forum)
+    form = SessionForm()
+    form.room_id.choices = _room_choices(f)
+    if form.validate():
         try:
             s = create_session(f, current_user, **_form_to_fields(form, f))
         except ProgrammeError as exc:
@@ -353,26 +365,33 @@ def session_new(forum: str) -> Any:
             db.session.commit()
             flash(f"Added {s.title}.", "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
-    return render_template("schedule/session_form.html", forum=f, form=form, s=None), \
-        422 if form.errors or form.form_errors else 200
+    return _session_form_page(f, form, None)
 
 
-@bp.route("/<forum>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.get("/<forum>/sessions/<int:session_id>/edit")
 @manager_required
 def session_edit(forum: str, session_id: int) -> Any:
-    if request.method == "POST":
-        begin_programme_write()
     f = forum_or_404(forum)
     s = _get(Session, session_id, f)
-    form = SessionForm(obj=s if request.method == "GET" else None)
+    form = SessionForm(obj=s)
     form.room_id.choices = _room_choices(f)
-    if request.method == "GET":
-        form.kind.data = s.kind.value
-        form.status.data = s.status.value
-        form.room_id.data = str(s.room_id or "")
-        form.starts.data = to_zone(s.starts_at, f.timezone).strftime(LOCAL_FORMAT)
-        form.ends.data = to_zone(s.ends_at, f.timezone).strftime(LOCAL_FORMAT)
-    if form.validate_on_submit():
+    form.kind.data = s.kind.value
+    form.status.data = s.status.value
+    form.room_id.data = str(s.room_id or "")
+    form.starts.data = to_zone(s.starts_at, f.timezone).strftime(LOCAL_FORMAT)
+    form.ends.data = to_zone(s.ends_at, f.timezone).strftime(LOCAL_FORMAT)
+    return _session_form_page(f, form, s)
+
+
+@bp.post("/<forum>/sessions/<int:session_id>/edit")
+@manager_required
+def session_edit_post(forum: str, session_id: int) -> Any:
+    begin_programme_write()
+    f = forum_or_404(forum)
+    s = _get(Session, session_id, f)
+    form = SessionForm()
+    form.room_id.choices = _room_choices(f)
+    if form.validate():
         fields = _form_to_fields(form, f)
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
@@ -392,8 +411,7 @@ def session_edit(forum: str, session_id: int) -> Any:
             db.session.commit()
             flash(f"Saved {s.title} ({', '.join(changed) or 'no changes'}).", "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
-    return render_template("schedule/session_form.html", forum=f, form=form, s=s), \
-        422 if form.errors or form.form_errors else 200
+    return _session_form_page(f, form, s)
 
 
 @bp.post("/<forum>/sessions/<int:session_id>/cancel")
@@ -440,30 +458,58 @@ def _assignment_clashes(f: Forum, s: Session, delegate: Delegate | None, guest: 
     return clash_mod.clashes_of_assignment(rows, slot)
 
 
-@bp.route("/<forum>/sessions/<int:session_id>/speakers/add", methods=["GET", "POST"])
+def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Delegate | None:
+    if not picked_id:
+        return None
+    try:
+        delegate = _get(Delegate, int(picked_id), f)
+    except ValueError:
+        abort(404)
+    form.delegate_id.data = str(delegate.id)
+    return delegate
+
+
+def _speaker_form_page(f: Forum, s: Session, form: SpeakerForm, q: str,
+                       delegate: Delegate | None, preview: list[clash_mod.Clash],
+                       need_confirm: bool) -> Any:
+    results = _search_delegates(f, q) if delegate is None else []
+    status = 200 if not (form.errors or form.form_errors) else 422
+    return render_template(
+        "schedule/speaker_form.html", forum=f, s=s, form=form, q=q, results=results,
+        delegate=delegate, preview=preview, need_confirm=need_confirm), status
+
+
+@bp.get("/<forum>/sessions/<int:session_id>/speakers/add")
 @manager_required
 def speaker_add(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = _get(Session, session_id, f)
     form = SpeakerForm()
     q = request.args.get("q", "").strip()
-    picked_id = form.delegate_id.data if request.method == "POST" \
-        else request.args.get("delegate_id", "")
-    delegate = None
-    if picked_id:
-        try:
-            delegate = _get(Delegate, int(picked_id), f)
-        except ValueError:
-            abort(404)
-        form.delegate_id.data = str(delegate.id)
-    if request.method == "GET" and form.order.data is None:
+    delegate = _picked_delegate(f, request.args.get("delegate_id", ""), form)
+    if form.order.data is None:
         form.order.data = max((sl.order for sl in s.speaker_slots), default=0) + 1
     preview: list[clash_mod.Clash] = []
-    if delegate is not None or (request.method == "POST" and form.guest_name.data):
+    if delegate is not None:
+        preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
+                                      form.minutes.data, bool(form.remote.data))
+    return _speaker_form_page(f, s, form, q, delegate, preview, False)
+
+
+@bp.post("/<forum>/sessions/<int:session_id>/speakers/add")
+@manager_required
+def speaker_add_post(forum: str, session_id: int) -> Any:
+    f = forum_or_404(forum)
+    s = _get(Session, session_id, f)
+    form = SpeakerForm()
+    q = request.args.get("q", "").strip()
+    delegate = _picked_delegate(f, form.delegate_id.data, form)
+    preview: list[clash_mod.Clash] = []
+    if delegate is not None or form.guest_name.data:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
                                       form.minutes.data, bool(form.remote.data))
     need_confirm = False
-    if request.method == "POST" and form.validate():
+    if form.validate():
         if preview and form.confirm.data != "1":
             need_confirm = True
         else:
@@ -487,11 +533,7 @@ def speaker_add(forum: str, session_id: int) -> Any:
                 flash(msg + ".", "warning" if preview else "info")
                 return redirect(url_for("schedule.session_detail", forum=forum,
                                         session_id=s.id))
-    results = _search_delegates(f, q) if delegate is None else []
-    status = 200 if not (form.errors or form.form_errors) else 422
-    return render_template(
-        "schedule/speaker_form.html", forum=f, s=s, form=form, q=q, results=results,
-        delegate=delegate, preview=preview, need_confirm=need_confirm), status
+    return _speaker_form_page(f, s, form, q, delegate, preview, need_confirm)
 
 
 @bp.post("/<forum>/sessions/<int:session_id>/speakers/remove")
@@ -509,19 +551,32 @@ def speaker_remove(forum: str, session_id: int) -> Any:
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
-@bp.route("/<forum>/sessions/<int:session_id>/speakers/edit", methods=["GET", "POST"])
-@manager_required
-def speaker_edit(forum: str, session_id: int) -> Any:
-    """Change one speaker slot (``?slot=<id>``): role, order, minutes, remote, notes."""
-    f = forum_or_404(forum)
+def _slot_of(f: Forum, session_id: int) -> tuple[Session, SpeakerSlot]:
     s = _get(Session, session_id, f)
     slot = db.session.get(SpeakerSlot, request.args.get("slot", type=int) or 0)
     if slot is None or slot.session_id != s.id:
         abort(404)
-    form = SpeakerForm(obj=slot if request.method == "GET" else None)
-    if request.method == "GET":
-        form.role.data = slot.role.value
-    if form.validate_on_submit():
+    return s, slot
+
+
+@bp.get("/<forum>/sessions/<int:session_id>/speakers/edit")
+@manager_required
+def speaker_edit(forum: str, session_id: int) -> Any:
+    """Change one speaker slot (``?slot=<id>``): role, order, minutes, remote, notes."""
+    f = forum_or_404(forum)
+    s, slot = _slot_of(f, session_id)
+    form = SpeakerForm(obj=slot)
+    form.role.data = slot.role.value
+    return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot, form=form)
+
+
+@bp.post("/<forum>/sessions/<int:session_id>/speakers/edit")
+@manager_required
+def speaker_edit_post(forum: str, session_id: int) -> Any:
+    f = forum_or_404(forum)
+    s, slot = _slot_of(f, session_id)
+    form = SpeakerForm()
+    if form.validate():
         changes: dict[str, Any] = {
             "role": SpeakerRole(form.role.data), "order": form.order.data or 0,
             "minutes": form.minutes.data, "remote": bool(form.remote.data),
@@ -574,7 +629,8 @@ def venues(forum: str) -> Any:
     return render_template("schedule/venues.html", forum=f, venues=vs, travel=travel)
 
 
-def _travel_inputs(f: Forum, venue: Venue | None) -> list[dict[str, Any]]:
+def _travel_inputs(f: Forum, venue: Venue | None, typed: bool) -> list[dict[str, Any]]:
+    """One row per other venue: travel minutes as stored, or as typed (``typed``: POST)."""
     others = db.session.scalars(sa.select(Venue).where(
         Venue.forum_id == f.id, Venue.id != (venue.id if venue else -1)).order_by(Venue.name))
     out = []
@@ -584,18 +640,34 @@ def _travel_inputs(f: Forum, venue: Venue | None) -> list[dict[str, Any]]:
             lo, hi = sorted((venue.id, o.id))
             minutes = db.session.scalar(sa.select(VenueTravel.minutes).where(
                 VenueTravel.from_venue_id == lo, VenueTravel.to_venue_id == hi))
-        typed = request.form.get(f"travel-{o.id}") if request.method == "POST" else None
-        out.append({"venue": o, "minutes": typed if typed is not None else
+        value = request.form.get(f"travel-{o.id}") if typed else None
+        out.append({"venue": o, "minutes": value if value is not None else
                     ("" if minutes is None else minutes)})
     return out
 
 
-def _venue_form(forum: str, venue_id: int | None) -> Any:
+def _venue_form_page(f: Forum, form: VenueForm, venue: Venue | None,
+                     travel_rows: list[dict[str, Any]], venue_id: int | None) -> Any:
+    action = (url_for("schedule.venue_new_post", forum=f.short_name) if venue_id is None
+              else url_for("schedule.venue_edit_post", forum=f.short_name, venue_id=venue_id))
+    return render_template("schedule/venue_form.html", forum=f, form=form, venue=venue,
+                           travel_rows=travel_rows, action=action), \
+        422 if form.form_errors else 200
+
+
+def _venue_get(forum: str, venue_id: int | None) -> Any:
     f = forum_or_404(forum)
     venue = _get(Venue, venue_id, f) if venue_id is not None else None
-    form = VenueForm(obj=venue if request.method == "GET" else None)
-    travel_rows = _travel_inputs(f, venue)
-    if form.validate_on_submit():
+    form = VenueForm(obj=venue)
+    return _venue_form_page(f, form, venue, _travel_inputs(f, venue, typed=False), venue_id)
+
+
+def _venue_post(forum: str, venue_id: int | None) -> Any:
+    f = forum_or_404(forum)
+    venue = _get(Venue, venue_id, f) if venue_id is not None else None
+    form = VenueForm()
+    travel_rows = _travel_inputs(f, venue, typed=True)
+    if form.validate():
         try:
             parsed: list[tuple[Venue, int | None]] = []
             for row in travel_rows:
@@ -616,26 +688,50 @@ def _venue_form(forum: str, venue_id: int | None) -> Any:
             db.session.commit()
             flash(f"Saved venue {venue.name}.", "info")
             return redirect(url_for("schedule.venues", forum=forum))
-    return render_template("schedule/venue_form.html", forum=f, form=form, venue=venue,
-                           travel_rows=travel_rows), 422 if form.form_errors else 200
+    return _venue_form_page(f, form, venue, travel_rows, venue_id)
 
 
-@bp.route("/<forum>/venues/new", methods=["GET", "POST"])
+@bp.get("/<forum>/venues/new")
 @manager_required
 def venue_new(forum: str) -> Any:
-    return _venue_form(forum, None)
+    return _venue_get(forum, None)
 
 
-@bp.route("/<forum>/venues/<int:venue_id>/edit", methods=["GET", "POST"])
+@bp.post("/<forum>/venues/new")
+@manager_required
+def venue_new_post(forum: str) -> Any:
+    return _venue_post(forum, None)
+
+
+@bp.get("/<forum>/venues/<int:venue_id>/edit")
 @manager_required
 def venue_edit(forum: str, venue_id: int) -> Any:
-    return _venue_form(forum, venue_id)
+    return _venue_get(forum, venue_id)
 
 
-def _room_form(forum: str, venue: Venue, room: Room | None) -> Any:
+@bp.post("/<forum>/venues/<int:venue_id>/edit")
+@manager_required
+def venue_edit_post(forum: str, venue_id: int) -> Any:
+    return _venue_post(forum, venue_id)
+
+
+def _room_form_page(f: Forum, form: RoomForm, venue: Venue, room: Room | None,
+                    action: str) -> Any:
+    return render_template("schedule/room_form.html", forum=f, form=form, venue=venue,
+                           room=room, action=action), 422 if form.form_errors else 200
+
+
+def _room_action(f: Forum, venue: Venue, room: Room | None) -> str:
+    if room is None:
+        return url_for("schedule.room_new_post", forum=f.short_name, venue_id=venue.id)
+    return url_for("schedule.room_edit_post", forum=f.short_name, room_id=room.id)
+
+
+def _room_post(forum: str, venue: Venue, room: Room | None) -> Any:
     f = forum_or_404(forum)
-    form = RoomForm(obj=room if request.method == "GET" else None)
-    if form.validate_on_submit():
+    action = _room_action(f, venue, room)
+    form = RoomForm()
+    if form.validate():
         try:
             room = save_room(venue, current_user, room, name=form.name.data,
                              capacity=form.capacity.data,
@@ -648,23 +744,39 @@ def _room_form(forum: str, venue: Venue, room: Room | None) -> Any:
             db.session.commit()
             flash(f"Saved room {room.name}.", "info")
             return redirect(url_for("schedule.venues", forum=forum))
-    return render_template("schedule/room_form.html", forum=f, form=form, venue=venue,
-                           room=room), 422 if form.form_errors else 200
+    return _room_form_page(f, form, venue, room, action)
 
 
-@bp.route("/<forum>/venues/<int:venue_id>/rooms/new", methods=["GET", "POST"])
+@bp.get("/<forum>/venues/<int:venue_id>/rooms/new")
 @manager_required
 def room_new(forum: str, venue_id: int) -> Any:
     f = forum_or_404(forum)
-    return _room_form(forum, _get(Venue, venue_id, f), None)
+    venue = _get(Venue, venue_id, f)
+    return _room_form_page(f, RoomForm(), venue, None, _room_action(f, venue, None))
 
 
-@bp.route("/<forum>/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@bp.post("/<forum>/venues/<int:venue_id>/rooms/new")
+@manager_required
+def room_new_post(forum: str, venue_id: int) -> Any:
+    f = forum_or_404(forum)
+    return _room_post(forum, _get(Venue, venue_id, f), None)
+
+
+@bp.get("/<forum>/rooms/<int:room_id>/edit")
 @manager_required
 def room_edit(forum: str, room_id: int) -> Any:
     f = forum_or_404(forum)
     room = _get(Room, room_id, f)
-    return _room_form(forum, room.venue, room)
+    return _room_form_page(f, RoomForm(obj=room), room.venue, room,
+                           _room_action(f, room.venue, room))
+
+
+@bp.post("/<forum>/rooms/<int:room_id>/edit")
+@manager_required
+def room_edit_post(forum: str, room_id: int) -> Any:
+    f = forum_or_404(forum)
+    room = _get(Room, room_id, f)
+    return _room_post(forum, room.venue, room)
 
 
 # ----------------------------------------------------------------------------- CLI

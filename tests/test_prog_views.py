@@ -288,3 +288,30 @@ def test_edit_a_speaker_slot(setup: Any, client: Any, auth: Any, make_session: A
     slot = db.session.get(SpeakerSlot, slot.id)
     assert (slot.role.value, slot.order, slot.minutes, slot.remote) == ("moderator", 3, 12, True)
     assert db.session.get(Session, s.id).revision == 1
+
+
+def test_forms_are_split_into_get_and_post_views(app: Any, setup: Any, client: Any,
+                                                  auth: Any, make_session: Any) -> None:
+    """Style rule (DEVELOPERS.md): no view answers both GET and POST; each form page
+    posts to its own POST view at the same URL, keeping the query it needs."""
+    both = [rule.rule for rule in app.url_map.iter_rules()
+            if {"GET", "POST"} <= (rule.methods or set())]
+    assert both == []
+    s = make_session(setup["forum"], speakers=[setup["islam"]])
+    db.session.commit()
+    slot, venue, room = s.speaker_slots[0], setup["venue"], setup["rooms"][0]
+    auth.login("c@example.org")
+    urls = ["/NY22/sessions/new", f"/NY22/sessions/{s.id}/edit",
+            f"/NY22/sessions/{s.id}/speakers/add?q=dhaka",
+            f"/NY22/sessions/{s.id}/speakers/edit?slot={slot.id}",
+            "/NY22/venues/new", f"/NY22/venues/{venue.id}/edit",
+            f"/NY22/venues/{venue.id}/rooms/new", f"/NY22/rooms/{room.id}/edit"]
+    adapter = app.url_map.bind("localhost")
+    for url in urls:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "<form method=\"post\"" in page.get_data(as_text=True), url
+        assert f'action="{url}"' in page.get_data(as_text=True), url
+        get_endpoint = adapter.match(url.split("?")[0], method="GET")[0]
+        post_endpoint = adapter.match(url.split("?")[0], method="POST")[0]
+        assert post_endpoint == get_endpoint + "_post", url
