@@ -13,6 +13,7 @@ from delegations.accreditation import TransitionError, change_status, quota_usag
 from delegations.db import db, utcnow
 from delegations.models import (
     AccreditationStatus,
+    BadgeType,
     ChangeLog,
     Deadline,
     DeadlineKind,
@@ -95,6 +96,22 @@ def test_focal_point_cannot_approve(client, world, make_delegate, make_user):
         fp = db.session.scalars(sa.select(User).where(User.role == Role.FOCAL_POINT)).one()
         change_status(p.accreditation, S.SUBMITTED, fp)
         change_status(p.accreditation, S.APPROVED, fp)
+
+
+def test_focal_point_cannot_set_the_badge_type(client, world, make_delegate, make_user):
+    own = world.delegations["Freetown"]
+    p = make_delegate(own, status=S.APPROVED, sponsor=world.uclg)
+    p.accreditation.badge_type = BadgeType.OBSERVER
+    db.session.commit()
+    login_as(client, make_user, Role.FOCAL_POINT, delegation=own)
+    assert 'name="badge_type"' not in client.get(f"/IMRF/delegates/{p.id}").get_data(as_text=True)
+    r = client.post(f"/IMRF/delegates/{p.id}/accreditation", data={
+        "route": "partner_organisation", "sponsor_id": str(world.uclg.id),
+        "badge_type": "party", "notes": "changed by the focal point"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert p.accreditation.badge_type == BadgeType.OBSERVER
+    assert p.accreditation.notes == "changed by the focal point"
 
 
 def test_quota_4_with_7_nominations_is_over_by_3(client, world, make_delegate, make_user):
