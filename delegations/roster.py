@@ -34,6 +34,7 @@ from .models import (
     Route,
     User,
 )
+from .signals import SHOWN_FIELDS, people_renamed
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -64,6 +65,8 @@ def update_delegation(d: Delegation, values: dict[str, Any], actor: User | None)
     db.session.flush()
     if changed:
         changelog.record(actor, "delegation", d.id, "update", d.name, changed)
+    if "name" in changed:
+        people_renamed.send(actor, delegate_ids=[p.id for p in d.delegates])
 
 
 def delete_delegation(d: Delegation, actor: User | None) -> None:
@@ -118,6 +121,8 @@ def update_delegate(person: Delegate, values: dict[str, Any], actor: User | None
     db.session.flush()
     if changed:
         changelog.record(actor, "delegate", person.id, "update", person.full_name, changed)
+    if SHOWN_FIELDS & set(changed):
+        people_renamed.send(actor, delegate_ids=[person.id])
 
 
 def update_accreditation(acc: Accreditation, values: dict[str, Any],

@@ -78,6 +78,20 @@ class RoomTaken(ProgrammeError):
     """The room is already booked at that time (someone may have just saved it)."""
 
 
+def refresh_sessions(where: sa.ColumnElement[bool], actor: User | None, summary: str) -> int:
+    """Something sessions show changed outside them (a room, a venue, a speaker's name):
+    bump their revision in one UPDATE so calendars and books pick it up. Returns how many."""
+    ids = list(db.session.scalars(sa.select(Session.id).where(where)))
+    if ids:
+        db.session.execute(
+            sa.update(Session).where(Session.id.in_(ids))
+            .values(revision=Session.revision + 1, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch"))
+        record(actor, "session", None, "refresh", summary, {"sessions": ids})
+        db.session.flush()
+    return len(ids)
+
+
 def begin_programme_write() -> None:
     """Start a transaction that holds the write lock from its first statement.
 
@@ -265,6 +279,9 @@ def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,
     db.session.flush()
     record(actor, "venue", venue.id, "create" if created else "update",
            f"{'Added' if created else 'Changed'} venue {venue.name!r}")
+    if not created and {"name", "address"} & set(fields):
+        refresh_sessions(Session.room_id.in_(sa.select(Room.id).where(Room.venue_id == venue.id)),
+                         actor, f"Venue {venue.name!r} changed")
     return venue
 
 
@@ -311,4 +328,20 @@ def save_room(venue: Venue, actor: User | None, room: Room | None = None,
     db.session.flush()
     record(actor, "room", room.id, "create" if created else "update",
            f"{'Added' if created else 'Changed'} room {room.name!r} ({venue.name})")
+    if not created and "name" in fields:
+        refresh_sessions(Session.room_id == room.id, actor, f"Room {room.name!r} changed")
     return room
+
+
+def _on_people_renamed(actor: User | None, delegate_ids: list[int], **_: Any) -> None:
+    if delegate_ids:
+        refresh_sessions(
+            Session.id.in_(sa.select(SpeakerSlot.session_id)
+                           .where(SpeakerSlot.delegate_id.in_(delegate_ids))),
+            actor, "Speaker names changed")
+
+
+def connect_signals() -> None:
+    from delegations.signals import people_renamed
+
+    people_renamed.connect(_on_people_renamed)

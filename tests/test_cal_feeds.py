@@ -298,3 +298,32 @@ def test_programme_feed_renders_the_same_as_the_plain_path(app, world):
                                  event_cache=cache, dtstamp=stamp)
     assert again == render_ics(gather_feed(world["forum"]), session_url=url, dtstamp=stamp)
     assert b"Roundtable 2 (moved)" in again
+
+
+def test_renaming_a_room_or_a_speaker_reaches_the_feed(client, auth, world):
+    """A change outside the session (room name, a co-speaker's name) still updates the
+    calendar: the sessions concerned get a new SEQUENCE, and the ETag changes."""
+    from delegations import roster
+    from schedule.services import save_room
+
+    auth.login("mayor@example.org")
+    url = f"/NY22/calendar/delegates/{world['mayor'].id}.ics"
+    first = client.get(url)
+    before = {str(e["UID"]): e for e in parse_ics(first.data)}
+    s = world["plenary"]
+    room = s.room
+    save_room(room.venue, None, room, name="General Assembly Hall (renamed)")
+    db.session.commit()
+    second = client.get(url)
+    after = {str(e["UID"]): e for e in parse_ics(second.data)}
+    assert second.headers["ETag"] != first.headers["ETag"]
+    assert "General Assembly Hall (renamed)" in str(after[s.uid]["LOCATION"])
+    assert int(after[s.uid]["SEQUENCE"]) == int(before[s.uid]["SEQUENCE"]) + 1
+
+    roster.update_delegate(world["yvonne"], {"family_name": "Aki-Sawyerr OBE"}, None)
+    db.session.commit()
+    third = {str(e["UID"]): e for e in parse_ics(client.get(url).data)}
+    assert "Aki-Sawyerr OBE" in str(third[s.uid]["DESCRIPTION"])
+    assert int(third[s.uid]["SEQUENCE"]) == int(after[s.uid]["SEQUENCE"]) + 1
+    other = world["other"].uid  # Roundtable 2: nobody renamed speaks there
+    assert other not in third or int(third[other]["SEQUENCE"]) == 0
