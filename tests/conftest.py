@@ -368,3 +368,11 @@ def keep_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, Path(artifacts) / path.name)
     return path
+
+
+def keep_artifact(path: Path, name: str | None = None) -> None:
+    """Copy a file a test made (a PDF page, a screenshot) to $FORUM_DESK_ARTIFACTS, if set."""
+    artifacts = os.environ.get("FORUM_DESK_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(artifacts) / (name or path.name))

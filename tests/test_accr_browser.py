@@ -1,11 +1,9 @@
 """Browser test (issue 3): a coordinator imports a CSV into the demo forum, sees the error
 report, fixes the file and imports it, then approves a delegate. Real Chromium, real forms
-with CSRF. Screenshots are kept under tmp_path and copied to /tmp/shots-accr/."""
+with CSRF. Screenshots are kept under tmp_path (and $FORUM_DESK_ARTIFACTS)."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,46 +12,16 @@ import sqlalchemy as sa
 from delegations.db import db
 from delegations.models import AccreditationStatus, Delegate
 from tests.accr_support import csv_bytes, row
-from tests.conftest import PASSWORD
-
-SHOTS = Path("/tmp/shots-accr")
-CHROMIUM = "/usr/bin/chromium"
+from tests.conftest import PASSWORD, keep_screenshot
 
 
 @pytest.fixture
-def live_server(app, demo_forum):
-    from werkzeug.serving import make_server
-
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1300, "height": 900})
-        yield pg
-        browser.close()
+def page(browser_page):
+    return browser_page
 
 
 def shot(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SHOTS / path.name)
+    keep_screenshot(page, tmp_path, name)
 
 
 @pytest.mark.browser

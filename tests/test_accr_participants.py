@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -16,10 +14,9 @@ from delegations.db import db
 from delegations.models import AccreditationStatus, Capacity, Level, Role
 from delegations.participants import participants, participants_csv, participants_pdf
 from tests.accr_support import login_as, make_world
-from tests.conftest import TOOLS
+from tests.conftest import TOOLS, keep_artifact
 
 S = AccreditationStatus
-SHOTS = Path("/tmp/shots-accr")
 
 
 @pytest.fixture
@@ -103,8 +100,7 @@ def test_participants_pdf(app, world, tmp_path):
         assert r.stdout.strip().splitlines()[-1].startswith("pdf-check: OK")
         pngs = sorted((tmp_path / "png").glob("page-*.png"))
         assert pngs
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(pngs[0], SHOTS / "participants-page-1.png")
+        keep_artifact(pngs[0], "participants-page-1.png")
 
 
 def test_participants_cli(runner, world, tmp_path):

@@ -4,7 +4,6 @@ pypdf: names, sections, bookmarks, embedded fonts, escaping, editions and change
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import date, time
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from schedule.briefing import StaticOnlyFetcher, html_to_pdf
 from schedule.models import BriefingBookEdition, SpeakerRole, SpeakerSlot
 from schedule.services import cancel_session, update_session
 from tests.cal_support import pdf_check
+from tests.conftest import keep_artifact
 
 SECTIONS = ["Contents", "Changes since the last edition", "Agenda, day by day", "Briefs",
             "Who's who", "Delegation roster and contact sheet", "Accreditation and badges"]
-SHOTS = Path("/tmp/shots-cal")
 
 
 def ny(day: int, hh: int, mm: int = 0):
@@ -145,9 +144,8 @@ def test_delegation_book_contents(client, auth, book_world, tmp_path):
                     "<script>alert('x')</script>", *SECTIONS, png=tmp_path / "png", min_pages=6)
     if out is not None:
         assert "A4" in out and "outline: yes" in out
-        SHOTS.mkdir(exist_ok=True)
         for png in sorted((tmp_path / "png").glob("page-*.png"))[:6]:
-            shutil.copy(png, SHOTS / f"factory-book-{png.name}")
+            keep_artifact(png, f"factory-book-{png.name}")
 
 
 def test_delegate_book_and_letter_paper(client, auth, book_world, tmp_path):
@@ -246,9 +244,8 @@ def test_demo_delegation_book(client, auth, demo_forum, tmp_path):
     out = pdf_check(path, "Mayor Yvonne Aki-Sawyerr", "Md. Atiqul Islam", *SECTIONS,
                     png=tmp_path / "png", min_pages=8)
     if out is not None:
-        SHOTS.mkdir(exist_ok=True)
         for png in (tmp_path / "png").glob("page-*.png"):
-            shutil.copy(png, SHOTS / f"demo-freetown-{png.name}")
+            keep_artifact(png, f"demo-freetown-{png.name}")
     auth.logout()
     auth.login("delegate@demo.forumdesk.example")
     me = db.session.scalar(sa.select(Delegate).where(

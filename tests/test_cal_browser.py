@@ -4,47 +4,26 @@ works without a login, and the briefing book downloads."""
 from __future__ import annotations
 
 import io
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from tests.cal_support import parse_ics
-from tests.conftest import PASSWORD
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots-cal")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def live_server(app, demo_forum):
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
 
 def shot(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHOTS / name)
+    keep_screenshot(page, tmp_path, name.removesuffix(".png"))
 
 
 def test_delegate_subscribes_and_downloads_the_book(live_server, demo_forum, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     short = demo_forum.short_name
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=CHROMIUM_ARGS)
         context = browser.new_context(accept_downloads=True, viewport={"width": 1200,
                                                                        "height": 900})
