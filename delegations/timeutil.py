@@ -47,6 +47,21 @@ def parse_local(value: str, tz: str) -> datetime:
     return naive.replace(tzinfo=zone(tz)).astimezone(UTC)
 
 
+def local_time_problem(naive: datetime, tz: str) -> str | None:
+    """Why a wall-clock time is not one instant in ``tz``: it falls in the hour the clocks
+    skip (spring forward) or in the hour they repeat (fall back). None when it is fine."""
+    z = zone(tz)
+    first, second = naive.replace(tzinfo=z, fold=0), naive.replace(tzinfo=z, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    when = naive.strftime("%d %b %Y %H:%M")
+    if first.astimezone(UTC).astimezone(z).replace(tzinfo=None) != naive:
+        return (f"{when} does not exist in {tz}: the clocks go forward that night. "
+                "Pick a time outside the skipped hour.")
+    return (f"{when} happens twice in {tz}: the clocks go back that night. "
+            "Pick a time outside the repeated hour.")
+
+
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The UTC instants at which ``day`` starts and ends in ``tz`` (23 or 25 hours on DST days)."""
     start = datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(UTC)

@@ -20,6 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from delegations.timeutil import local_time_problem
+
 from .models import SessionKind, SessionStatus, SpeakerRole
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -27,12 +29,18 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 def _local(form: FlaskForm, field: StringField) -> None:
     try:
-        datetime.fromisoformat(field.data.strip().replace(" ", "T"))
+        naive = datetime.fromisoformat(field.data.strip().replace(" ", "T"))
     except (ValueError, AttributeError):
         raise ValidationError("Give a date and time like 2022-05-17 10:00.") from None
+    zone_name = getattr(form, "zone", None)  # the forum's zone, set by the view
+    if zone_name and naive.tzinfo is None:
+        problem = local_time_problem(naive, zone_name)
+        if problem:
+            raise ValidationError(problem)
 
 
 class SessionForm(FlaskForm):
+    zone: str | None = None  # the forum's IANA zone: times in its DST gaps are refused
     title = StringField("Title", validators=[DataRequired(), Length(max=400)])
     kind = SelectField("Kind", choices=[SelectChoice(k.value, k.label) for k in SessionKind])
     official = BooleanField("Official session (not a side event)")

@@ -338,6 +338,7 @@ def _session_form_page(f: Forum, form: SessionForm, s: Session | None) -> Any:
 def session_new(forum: str) -> Any:
     f = forum_or_404(forum)
     form = SessionForm()
+    form.zone = f.timezone
     form.room_id.choices = _room_choices(f)
     start = datetime.combine(f.start_date, datetime.min.time()).replace(hour=10)
     form.starts.data = start.strftime(LOCAL_FORMAT)
@@ -353,6 +354,7 @@ def session_new_post(forum: str) -> Any:
     begin_programme_write()
     f = forum_or_404(forum)
     form = SessionForm()
+    form.zone = f.timezone
     form.room_id.choices = _room_choices(f)
     if form.validate():
         try:
@@ -390,6 +392,7 @@ def session_edit_post(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = _get(Session, session_id, f)
     form = SessionForm()
+    form.zone = f.timezone
     form.room_id.choices = _room_choices(f)
     if form.validate():
         fields = _form_to_fields(form, f)

@@ -315,3 +315,34 @@ def test_forms_are_split_into_get_and_post_views(app: Any, setup: Any, client: A
         get_endpoint = adapter.match(url.split("?")[0], method="GET")[0]
         post_endpoint = adapter.match(url.split("?")[0], method="POST")[0]
         assert post_endpoint == get_endpoint + "_post", url
+
+
+def test_times_the_clocks_skip_or_repeat_are_refused_with_a_reason(
+        client: Any, auth: Any, make_forum: Any, make_venue: Any, make_user: Any) -> None:
+    """Sydney's clocks go back at 03:00 on 4 April 2027 (02:00-03:00 happens twice); New
+    York's go forward at 02:00 on 14 March 2027 (02:00-03:00 does not exist)."""
+    syd = make_forum(short_name="SYD", timezone="Australia/Sydney",
+                     start_date=date(2027, 4, 1), end_date=date(2027, 4, 6))
+    ny = make_forum(short_name="NY27", timezone="America/New_York",
+                    start_date=date(2027, 3, 12), end_date=date(2027, 3, 16))
+    rooms = {"SYD": make_venue(syd).rooms[0], "NY27": make_venue(ny).rooms[0]}
+    make_user(Role.COORDINATOR, email="c@example.org")
+    db.session.commit()
+    auth.login("c@example.org")
+
+    def post(short: str, starts: str, ends: str) -> Any:
+        return client.post(f"/{short}/sessions/new", data={
+            "title": "Night session", "kind": "bilateral", "status": "confirmed",
+            "room_id": str(rooms[short].id), "starts": starts, "ends": ends})
+
+    r = post("SYD", "2027-04-04T02:30", "2027-04-04T03:30")
+    assert r.status_code == 422  # the form again, with the reason beside the field
+    assert ("04 Apr 2027 02:30 happens twice in Australia/Sydney: the clocks go back that "
+            "night.") in r.get_data(as_text=True)
+    r = post("NY27", "2027-03-13T23:30", "2027-03-14T02:30")
+    assert "14 Mar 2027 02:30 does not exist in America/New_York" in r.get_data(as_text=True)
+    assert 'value="2027-03-13T23:30"' in r.get_data(as_text=True)  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count(Session.id))) == 0
+    # an hour later is fine on both sides
+    assert post("NY27", "2027-03-14T03:00", "2027-03-14T04:00").status_code == 302
+    assert post("SYD", "2027-04-04T03:00", "2027-04-04T04:00").status_code == 302
