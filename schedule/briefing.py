@@ -16,13 +16,10 @@ edition" section computed against the previous edition's snapshot.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import mimetypes
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +46,7 @@ from delegations.models import (
 )
 from delegations.timeutil import to_zone
 
+from .gcpause import gc_paused
 from .ical import location, ordinal
 from .models import BriefingBookEdition, Room, Session, SpeakerSlot
 
@@ -345,28 +343,9 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, Path(path).read_bytes(), {"Content-Type": mime})
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while WeasyPrint lays out and draws.
-
-    A book makes hundreds of thousands of short-lived objects (boxes, styles, text lines):
-    the collector ran about 370 times per 27-page book and spent 8-15 % of the rendering
-    in them, more in a big app process whose old generation is large. Memory peaks about
-    35 MB higher for a 27-page book; the garbage is collected as soon as the collector is
-    back on. ``gc`` is process-wide: overlapping renders in threads at worst re-enable it
-    early, which is only slower."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def html_to_pdf(html: str, *, static_folder: str | None = None, title: str = "") -> bytes:
     doc = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_folder))
-    with _gc_paused():
+    with gc_paused():
         return doc.write_pdf()
 
 

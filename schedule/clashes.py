@@ -13,14 +13,12 @@ times are whole minutes), and messages are written only for the clashes found. F
 from __future__ import annotations
 
 import enum
-import functools
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -28,6 +26,7 @@ from delegations.db import db
 from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 from delegations.timeutil import day_bounds, to_zone
 
+from .gcpause import gc_paused
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
 
 
@@ -71,33 +70,6 @@ class ClashKind(enum.StrEnum):
 
 
 # ----------------------------------------------------------------------------- plain rows
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _without_gc_pauses(fn: _F) -> _F:
-    """Run ``fn`` with the cyclic garbage collector paused.
-
-    A scan makes some 70,000 short-lived tuples and rows, none in a reference cycle; each
-    batch of 700 new objects would otherwise start a collection that walks every object
-    of the app (SQLAlchemy's mappers and caches included), which cost more than the scan
-    itself. Reference counting still frees everything; the collector is switched back on
-    afterwards (unless it was off before, or another thread paused it first).
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kw: Any) -> Any:
-        was_on = gc.isenabled()
-        if was_on:
-            gc.disable()
-        try:
-            return fn(*args, **kw)
-        finally:
-            if was_on:
-                gc.enable()
-
-    return wrapper  # type: ignore[return-value]
-
 
 def _epoch(value: datetime | int) -> int:
     """Whole seconds since 1970-01-01 UTC (an int passes through)."""
@@ -228,7 +200,7 @@ class Clash:
 APPROVED = (AccreditationStatus.APPROVED, AccreditationStatus.BADGE_COLLECTED)
 
 
-@_without_gc_pauses
+@gc_paused()
 def load_rows(forum: Forum) -> ForumRows:
     """Everything the scan needs, in four queries whatever the size of the forum."""
     rows = ForumRows(timezone=forum.timezone, start_date=forum.start_date,
@@ -339,7 +311,7 @@ def _hm(dt: datetime, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
 
 
-@_without_gc_pauses
+@gc_paused()
 def find_clashes(rows: ForumRows) -> list[Clash]:
     """Every clash of the forum, errors first, then by time.
 

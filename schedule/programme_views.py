@@ -27,7 +27,6 @@ from delegations.models import Delegate, Delegation, Forum, Role
 from delegations.timeutil import (
     day_bounds,
     days,
-    is_valid_zone,
     parse_local,
     to_zone,
     zone_names,
@@ -122,7 +121,7 @@ def _session_load_options() -> list[Any]:
 @bp.get("/<forum>/grid/")
 def grid(forum: str) -> Any:
     f = forum_or_404(forum)
-    home_tz = viewer_zone(current_user, f.timezone)
+    home_tz = viewer_zone(f.timezone)
     forum_days = days(f.start_date, f.end_date)
     try:
         day = date.fromisoformat(request.args.get("day", ""))
@@ -219,13 +218,6 @@ def _person_clashes(f: Forum, delegate_ids: set[int]) -> list[clash_mod.Clash]:
     return [c for c in clash_mod.forum_clashes(f) if c.delegate_ids & delegate_ids]
 
 
-def _agenda_zone(f: Forum, fallback: str | None) -> str | None:
-    picked = request.args.get("tz", "").strip()
-    if picked and is_valid_zone(picked):
-        return None if picked == f.timezone else picked
-    return fallback if fallback and fallback != f.timezone else None
-
-
 @bp.get("/<forum>/delegates/<int:delegate_id>/agenda")
 def delegate_agenda(forum: str, delegate_id: int) -> Any:
     f = forum_or_404(forum)
@@ -236,7 +228,7 @@ def delegate_agenda(forum: str, delegate_id: int) -> Any:
     if not allowed:
         abort(403)
     sessions = _agenda_sessions(f, [person.id])
-    home_tz = _agenda_zone(f, person.home_timezone)
+    home_tz = viewer_zone(f.timezone, person.home_timezone or "")
     return render_template(
         "schedule/agenda.html", forum=f, title=person.display_name,
         subtitle=f"{person.function or ''} {person.delegation.name}".strip(),
@@ -258,7 +250,7 @@ def delegation_agenda(forum: str, delegation_id: int) -> Any:
     fallback = current_user.delegate.home_timezone if current_user.delegate else None
     if fallback is None:
         fallback = next((p.home_timezone for p in people if p.home_timezone), None)
-    home_tz = _agenda_zone(f, fallback)
+    home_tz = viewer_zone(f.timezone, fallback or "")
     return render_template(
         "schedule/agenda.html", forum=f, title=f"{delegation.name} delegation",
         subtitle="", days=_agenda_days(f, sessions), home_tz=home_tz, zone_names=zone_names(),
@@ -293,7 +285,7 @@ def session_detail(forum: str, session_id: int) -> Any:
     s = _visible_session(f, session_id)
     found = [c for c in clash_mod.forum_clashes(f) if s.id in c.session_ids] \
         if current_user.is_manager else []
-    home_tz = viewer_zone(current_user, f.timezone)
+    home_tz = viewer_zone(f.timezone)
     return render_template("schedule/session.html", forum=f, s=s, clashes=found,
                            home_tz=home_tz)
 

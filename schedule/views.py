@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Accreditation, Delegate, Delegation, User
+from delegations.models import Accreditation, Delegate, Delegation
 from delegations.timeutil import days, is_valid_zone, to_zone, zone_names
 
 from .models import Session, SpeakerSlot, Venue
@@ -22,15 +22,18 @@ from .queries import sessions_between, visible_sessions_clause
 bp = Blueprint("schedule", __name__)
 
 
-def viewer_zone(user: User, forum_tz: str) -> str | None:
-    """The zone to show beside venue time: ?tz=, else the delegate's home zone."""
+def viewer_zone(forum_tz: str, fallback: str | None = None) -> str | None:
+    """The zone to show beside venue time: a valid ?tz=, else ``fallback`` (None: the
+    logged-in delegate's home zone; "": no zone); None when that is venue time anyway."""
     picked = request.args.get("tz", "").strip()
     if picked and is_valid_zone(picked):
-        return picked if picked != forum_tz else None
-    if user.delegate is not None and user.delegate.home_timezone:
-        tz = user.delegate.home_timezone
-        return tz if tz != forum_tz else None
-    return None
+        tz: str | None = picked
+    elif fallback is not None:
+        tz = fallback
+    else:
+        delegate = current_user.delegate if current_user.is_authenticated else None
+        tz = delegate.home_timezone if delegate is not None else None
+    return tz if tz and tz != forum_tz else None
 
 
 @bp.get("/<forum>/")
@@ -70,7 +73,7 @@ def overview(forum: str) -> Any:
 @bp.get("/<forum>/programme/")
 def programme(forum: str) -> Any:
     f = forum_or_404(forum)
-    home_tz = viewer_zone(current_user, f.timezone)
+    home_tz = viewer_zone(f.timezone)
     sessions = sessions_between(f, f.start_date, f.end_date, current_user)
     by_day: dict[date, list[Session]] = defaultdict(list)
     for s in sessions:
