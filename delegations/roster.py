@@ -127,7 +127,12 @@ def update_delegate(person: Delegate, values: dict[str, Any], actor: User | None
 
 def update_accreditation(acc: Accreditation, values: dict[str, Any],
                          actor: User | None) -> list[str]:
-    """Route, sponsor, badge type, substitute, notes. Returns quota warnings."""
+    """Route, sponsor, badge type, substitute, notes. Returns quota warnings.
+
+    The badge type is the coordinator's decision, like approval: from anyone else it is
+    left as it was."""
+    if actor is not None and not actor.is_manager:
+        values = {k: v for k, v in values.items() if k != "badge_type"}
     changed = {k: str(v) for k, v in values.items() if getattr(acc, k) != v}
     for k, v in values.items():
         setattr(acc, k, v)

@@ -347,10 +347,7 @@ def delegate_accreditation(forum: str, delegate_id: int) -> Any:
             return _render_delegate(f, p, form, 400)
     if not form.validate_on_submit():
         return _render_delegate(f, p, form, 400)
-    values = form.values()
-    if not current_user.is_manager:
-        values.pop("badge_type")  # the badge is the coordinator's decision, like approval
-    warnings = roster.update_accreditation(acc, values, current_user)
+    warnings = roster.update_accreditation(acc, form.values(), current_user)
     db.session.commit()
     flash("Accreditation saved.", "info")
     for w in warnings:
