@@ -16,6 +16,8 @@ from delegations.forums import forum_or_404
 from delegations.models import Accreditation, Delegate, Delegation
 from delegations.timeutil import days, is_valid_zone, to_zone, zone_names
 
+from .clashes import counts as clash_counts
+from .clashes import forum_clashes
 from .models import Session, SpeakerSlot, Venue
 from .queries import sessions_between, visible_sessions_clause
 
@@ -62,9 +64,6 @@ def overview(forum: str) -> Any:
     }
     clash_totals = None
     if current_user.is_manager:
-        from .clashes import counts as clash_counts
-        from .clashes import forum_clashes
-
         clash_totals = clash_counts(forum_clashes(f))
     return render_template("schedule/overview.html", forum=f, venues=venues, counts=counts,
                            clash_totals=clash_totals)
