@@ -17,6 +17,7 @@ from .models import (
     Accreditation,
     AccreditationDocument,
     AccreditationStatus,
+    ChangeLog,
     Deadline,
     DeadlineKind,
     Delegate,
@@ -111,9 +112,7 @@ def change_status(acc: Accreditation, new: AccreditationStatus | str, actor: Use
     return warnings
 
 
-def status_history(acc: Accreditation) -> list[changelog.ChangeLog]:
-    from .models import ChangeLog
-
+def status_history(acc: Accreditation) -> list[ChangeLog]:
     return list(db.session.scalars(
         sa.select(ChangeLog)
         .where(ChangeLog.entity == "accreditation", ChangeLog.entity_id == acc.id)

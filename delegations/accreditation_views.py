@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import accreditation, roster, spreadsheets
+from . import accreditation, changelog, roster, spreadsheets
 from .auth import manager_required, roles_required
 from .db import db
 from .forms import DeadlineForm, OrganisationForm, QuotaForm
@@ -419,8 +419,6 @@ def organisation_new_post(forum: str) -> Any:
                        kind=OrganisationKind(form.kind.data), country=form.country.data or None)
     db.session.add(org)
     db.session.flush()
-    from . import changelog
-
     changelog.record(current_user, "organisation", org.id, "create", org.name)
     db.session.commit()
     flash(f"Organisation {org.name} added.", "info")

@@ -8,12 +8,22 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .auth import create_user
 from .db import db
-from .models import Delegate, Delegation, Role, User
+from .models import Delegate, Delegation, Forum, Role, User
+from .participants import participants, participants_csv, participants_pdf
+from .roster import RosterFilter, roster
+from .spreadsheets import (
+    FileProblem,
+    apply_plan,
+    check_rows,
+    export_csv,
+    export_xlsx,
+    read_table,
+)
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -38,8 +48,6 @@ def create_command(
     forum_short: str | None,
 ) -> None:
     """Create a user; the password is read from a prompt, or from stdin when piped."""
-    from .models import Forum
-
     delegation_id = delegate_id = None
     if delegation_name:
         q = sa.select(Delegation).where(Delegation.name == delegation_name)
@@ -91,10 +99,6 @@ roster_cli = AppGroup("roster", help="Export and import the roster; the list of 
 
 
 def _forum(short: str | None) -> Any:
-    from flask import current_app
-
-    from .models import Forum
-
     short = short or current_app.config.get("DEFAULT_FORUM")
     if short:
         forum = db.session.scalar(sa.select(Forum).where(Forum.short_name == short))
@@ -116,9 +120,6 @@ forum_option = click.option("--forum", "forum_short", help="Forum short name, e.
 @forum_option
 def roster_export_command(file: Path, forum_short: str | None) -> None:
     """Write the roster to FILE (.csv or .xlsx), in the columns import reads."""
-    from .roster import RosterFilter, roster
-    from .spreadsheets import export_csv, export_xlsx
-
     suffix = file.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise click.ClickException("FILE must end in .csv or .xlsx.")
@@ -134,8 +135,6 @@ def roster_export_command(file: Path, forum_short: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) -> None:
     """Import delegates from FILE (.csv or .xlsx): all rows or none."""
-    from .spreadsheets import FileProblem, apply_plan, check_rows, read_table
-
     forum = _forum(forum_short)
     try:
         rows = read_table(file.read_bytes(), file.name)
@@ -167,8 +166,6 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
 @forum_option
 def roster_participants_command(out: Path, forum_short: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
-    from .participants import participants, participants_csv, participants_pdf
-
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
         raise click.ClickException("--out must end in .pdf or .csv.")

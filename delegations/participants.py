@@ -14,9 +14,10 @@ from flask import render_template
 from sqlalchemy.orm import selectinload
 
 from .accreditation import ACTIVE_STATUSES
-from .db import db
+from .db import db, utcnow
 from .models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 from .spreadsheets import neutralise
+from .timeutil import to_zone
 
 CSV_COLUMNS = ("delegation", "country", "name", "function", "organisation", "capacity",
                "level", "status")
@@ -73,10 +74,7 @@ def participants_csv(forum: Forum) -> bytes:
 def participants_pdf(forum: Forum, issued: date | None = None) -> bytes:
     """The list as an A4 PDF. Needs an app context (templates); fonts come from the system
     (Noto covers Latin, Cyrillic, CJK and Arabic) and WeasyPrint embeds the subsets used."""
-    from weasyprint import HTML
-
-    from .db import utcnow
-    from .timeutil import to_zone
+    from weasyprint import HTML  # imported when a PDF is asked for: it is slow to load
 
     issued = issued or to_zone(utcnow(), forum.timezone).date()
     entries = participants(forum)

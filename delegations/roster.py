@@ -18,6 +18,7 @@ from . import changelog
 from .accreditation import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
+    attach_document_file,
     missing_documents,
     not_ready,
     quota_warnings,
@@ -307,8 +308,6 @@ def stored_path(upload_folder: str, relative: str) -> Path | None:
 
 
 def set_photo(person: Delegate, upload_folder: str, data: bytes, actor: User | None) -> None:
-    from .accreditation import attach_document_file
-
     kind = check_image(data)
     old = person.photo_path
     person.photo_path = store_file(upload_folder, "photos", f"delegate-{person.id}", kind, data)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from . import changelog
 from .accreditation import TIMESTAMP_FIELD, TRANSITIONS
@@ -335,8 +336,6 @@ def check_rows(forum: Forum, rows: list[Row]) -> ImportPlan:
     """Validate every row; match existing delegates (by e-mail, else by name in the
     delegation) so that a re-import updates instead of duplicating. A fixed number of
     queries whatever the number of rows."""
-    from sqlalchemy.orm import selectinload
-
     plan = ImportPlan(total=len(rows))
     delegations = {d.name.casefold(): d for d in db.session.scalars(
         sa.select(Delegation).where(Delegation.forum_id == forum.id))}

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from delegations.changelog import record
 from delegations.db import db, utcnow
 from delegations.models import Delegate, Forum, User
+from delegations.signals import people_renamed
 from delegations.timeutil import fmt_time
 
 from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
@@ -342,6 +343,4 @@ def _on_people_renamed(actor: User | None, delegate_ids: list[int], **_: Any) ->
 
 
 def connect_signals() -> None:
-    from delegations.signals import people_renamed
-
     people_renamed.connect(_on_people_renamed)
