@@ -143,10 +143,17 @@ def can_manage_delegate_feed(user: User, person: Delegate) -> bool:
 # --------------------------------------------------------------------------- feeds
 
 
+def _viewer() -> User | None:
+    return current_user if current_user.is_authenticated else None
+
+
 @calendars.get("/<forum>/calendar/forum.ics")
+@public
 def forum_feed(forum: str) -> Any:
+    """The forum's programme: anyone may subscribe without logging in and gets the public
+    sessions; a logged-in user also gets the private sessions they may see."""
     f = forum_or_404(forum)
-    data, etag, lm = feed_bytes(f, user=current_user)
+    data, etag, lm = feed_bytes(f, user=_viewer())
     return ics_response(data, etag, lm, f"{_slug(f.short_name)}.ics")
 
 
@@ -171,9 +178,11 @@ def delegate_feed(forum: str, delegate_id: int) -> Any:
 
 
 @calendars.get("/<forum>/calendar/sessions/<int:session_id>.ics")
+@public
 def session_feed(forum: str, session_id: int) -> Any:
+    """One session, for "add to my calendar": public sessions for anyone."""
     f = forum_or_404(forum)
-    data, etag, lm = feed_bytes(f, session_id=session_id, user=current_user)
+    data, etag, lm = feed_bytes(f, session_id=session_id, user=_viewer())
     if lm is None:  # not in this forum, or not visible to this user
         abort(404)
     return ics_response(data, etag, lm, f"{_slug(f.short_name)}-session-{session_id}.ics")
@@ -240,7 +249,8 @@ def _subscribe_context(f: Forum) -> dict[str, Any]:
             sa.select(Delegation).where(Delegation.forum_id == f.id).order_by(Delegation.name)))
     return {"forum": f, "delegate": delegate, "delegation": delegation,
             "can_manage_delegation": can_manage_delegation, "members": members,
-            "tokens": tokens, "all_delegations": all_delegations, "new_link": None}
+            "tokens": tokens, "all_delegations": all_delegations, "new_link": None,
+            "programme_links": _links(url_for("calendars.forum_feed", forum=f.short_name))}
 
 
 @calendars.get("/<forum>/calendar/")
@@ -250,7 +260,11 @@ def subscribe(forum: str) -> Any:
 
 
 def feed_links(token: str) -> dict[str, str]:
-    https = base_url().rstrip("/") + url_for("calendars.token_feed", token=token)
+    return _links(url_for("calendars.token_feed", token=token))
+
+
+def _links(path: str) -> dict[str, str]:
+    https = base_url().rstrip("/") + path
     webcal = "webcal://" + https.split("://", 1)[1]
     return {"https": https, "webcal": webcal,
             "google": "https://calendar.google.com/calendar/r?cid=" + webcal}

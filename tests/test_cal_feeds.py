@@ -327,3 +327,29 @@ def test_renaming_a_room_or_a_speaker_reaches_the_feed(client, auth, world):
     assert int(third[s.uid]["SEQUENCE"]) == int(after[s.uid]["SEQUENCE"]) + 1
     other = world["other"].uid  # Roundtable 2: nobody renamed speaks there
     assert other not in third or int(third[other]["SEQUENCE"]) == 0
+
+
+def test_anonymous_feeds_carry_public_sessions_only(client, auth, world, tmp_path):
+    """Anyone may subscribe to the forum's programme (or add one session) without a login:
+    public sessions only; the same URL logged in as a coordinator shows private ones too."""
+    anon = client.get("/NY22/calendar/forum.ics")
+    assert anon.status_code == 200
+    assert anon.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    titles = summaries(parse_ics(anon.data))
+    assert {"Opening plenary", "Roundtable 2"} <= titles
+    assert not titles & {"Bilateral: Dhaka North – Freetown", "Private meeting of others"}
+    ical_check(anon.data, tmp_path, expect_events=len(titles))
+    assert client.get(f"/NY22/calendar/sessions/{world['plenary'].id}.ics").status_code == 200
+    assert client.get(f"/NY22/calendar/sessions/{world['secret'].id}.ics").status_code == 404
+    # delegate and delegation feeds still need a login (or a secret link)
+    r = client.get(f"/NY22/calendar/delegates/{world['mayor'].id}.ics")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    auth.login("c@example.org")
+    titles = summaries(parse_ics(client.get("/NY22/calendar/forum.ics").data))
+    assert "Private meeting of others" in titles
+
+
+def test_calendar_page_offers_the_public_programme_link(client, auth, world):
+    auth.login("mayor@example.org")
+    page = client.get("/NY22/calendar/").get_data(as_text=True)
+    assert 'href="webcal://localhost/NY22/calendar/forum.ics"' in page
