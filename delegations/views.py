@@ -88,7 +88,7 @@ def detail(forum: str, delegation_id: int) -> Any:
     ).all()
     delegates = sorted(delegates, key=lambda d: (d.capacity.rank, d.level.rank, d.family_name))
     if current_user.role == "delegate":
-        delegates = [d for d in delegates if d.id == current_user.delegate_id] or delegates
+        delegates = [d for d in delegates if d.id == current_user.delegate_id]
     return render_template(
         "delegations/detail.html", forum=f, delegation=delegation, delegates=delegates
     )

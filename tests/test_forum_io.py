@@ -139,3 +139,12 @@ def test_overview_orders_rooms_naturally_and_keeps_counts_for_managers(demo_foru
     html = client.get("/IMRF2022/").get_data(as_text=True)
     assert "accreditations approved" not in html
     assert "United Nations Headquarters" in html
+
+
+def test_a_delegate_sees_only_their_own_row_of_the_delegation(demo_forum, client, auth):
+    auth.login("delegate@demo.forumdesk.example")
+    r = client.get("/IMRF2022/delegations/")
+    assert r.status_code == 302  # straight to their own delegation
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Aki-Sawyerr" in html
+    assert "Kamara" not in html  # the mayor's adviser, same delegation
