@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import alembic, db
 
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         DEFAULT_FORUM=None,
+        PROXY_FIX_X_FOR=0,
         ALEMBIC={"script_location": str(Path(__file__).parent / "migrations")},
     )
     app.config.from_pyfile("config.py", silent=True)
@@ -79,6 +81,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DATABASE_URL"] = url
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": {"url": url, **_engine_options(url)}})
     instance_path.mkdir(parents=True, exist_ok=True)
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        # behind a proxy, the client's address (which the login throttle counts by) is the
+        # one the proxy saw; trust exactly as many proxies as are configured
+        n = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     db.init_app(app)
     alembic.init_app(app)
