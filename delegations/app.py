@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .db import alembic, db
 
 ROOT = Path(__file__).resolve().parent.parent
+# In a checkout the templates sit beside the packages; an installed wheel carries them inside
+# this package (see setup.py).
+TEMPLATES = (Path(__file__).resolve().parent / "templates"
+             if (Path(__file__).resolve().parent / "templates").is_dir() else ROOT / "templates")
+
+
+def _default_instance_path() -> Path:
+    """instance/ of the checkout; for an installed wheel, <venv>/var/forum-desk-instance."""
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / "instance"
+    return Path(sys.prefix) / "var" / "forum-desk-instance"
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -40,12 +52,13 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    instance_path = Path(os.environ.get("FORUM_DESK_INSTANCE", ROOT / "instance")).resolve()
+    instance_path = Path(os.environ.get("FORUM_DESK_INSTANCE")
+                         or _default_instance_path()).resolve()
     app = Flask(
         "delegations",
         instance_path=str(instance_path),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES),
     )
     app.config.from_mapping(
         SECRET_KEY=None,
