@@ -106,11 +106,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, nav, text, timeutil, views
+    from . import auth, cli, errors, jobs, nav, text, timeutil, views
 
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
+    jobs.init_app(app)
     text.init_app(app)
     nav.init_app(app)
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
