@@ -106,7 +106,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, jobs, nav, text, timeutil, views
+    from . import auth, cli, errors, jobs, nav, people, text, timeutil, views
 
     auth.init_app(app)
     errors.init_app(app)
@@ -118,6 +118,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
     app.add_url_rule("/", "home", views.home)
+    people.init_app(app)
     cli.init_app(app)
 
     for module_name in app.config["FORUM_DESK_MODULES"]:

@@ -10,11 +10,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from delegations.nav import add_nav
 
-    from . import cli, services, views
+    from . import cli, preview, services, views
 
     app.register_blueprint(views.bp)
     add_nav(app, "schedule.programme", "Programme", order=30)
     cli.init_app(app)
+    preview.init_app(app)  # the clash preview the people screens ask before a write
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
 
     # The programme: editing, speakers, clashes, timetable views (issue 4).

@@ -5,16 +5,25 @@ proposed change to those plain rows (never to the database), runs the same scan 
 clashes page, and returns the clashes that are new. The forms that can create a clash (a
 session added, edited or moved; a speaker added or changed; a delegate's stay; an
 accreditation status) describe their write as one of the changes below, show what comes
-back, and save only once the person confirmed exactly that list (``confirmed``).
+back, and save only once the person confirmed exactly that list (``confirmed``). The
+people screens reach it through ``delegations.write_preview``, where ``init_app`` registers it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import Flask
+
 from delegations.models import Forum
+from delegations.write_preview import (
+    AccreditationChange,
+    StayChange,
+    confirmed,
+    fingerprint,
+    register,
+)
 
 from .clashes import (
     Clash,
@@ -58,23 +67,6 @@ class SlotChange:
     arrival: date | None = None
     departure: date | None = None
     replaces_existing: bool = False
-
-
-@dataclass(frozen=True)
-class StayChange:
-    """A delegate's arrival and departure dates."""
-
-    delegate_id: int
-    arrival: date | None
-    departure: date | None
-
-
-@dataclass(frozen=True)
-class AccreditationChange:
-    """A delegate's accreditation becoming approved (or no longer approved)."""
-
-    delegate_id: int
-    approved: bool
 
 
 Change = SessionChange | SlotChange | StayChange | AccreditationChange
@@ -139,13 +131,9 @@ def clashes_created(forum: Forum, *changes: Change, rows: ForumRows | None = Non
     return out
 
 
-def fingerprint(clashes: list[Clash]) -> str:
-    """A short digest of a clash list: the confirm button carries it, so a confirmation
-    counts only for the very clashes the person saw."""
-    text = "\n".join(sorted(f"{c.kind.value}|{c.message}" for c in clashes))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+__all__ = ["AccreditationChange", "Change", "SessionChange", "SlotChange", "StayChange",
+           "clashes_created", "confirmed", "fingerprint", "init_app"]
 
 
-def confirmed(clashes: list[Clash], given: str | None) -> bool:
-    """True when there is nothing to confirm, or the person confirmed this exact list."""
-    return not clashes or (given or "") == fingerprint(clashes)
+def init_app(app: Flask) -> None:
+    register(app, clashes_created)
