@@ -10,12 +10,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from delegations.nav import add_nav
 
-    from . import cli, preview, services, views
+    from . import cli, preview, services, setup_views, views
 
     app.register_blueprint(views.bp)
     add_nav(app, "schedule.programme", "Programme", order=30)
     cli.init_app(app)
     preview.init_app(app)  # the clash preview the people screens ask before a write
+    setup_views.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
 
     # The programme: editing, speakers, clashes, timetable views (issue 4).
