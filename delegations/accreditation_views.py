@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import accreditation, changelog, roster, spreadsheets
+from .access import can_edit
 from .auth import manager_required, roles_required
 from .db import db
 from .forms import DeadlineForm, OrganisationForm, QuotaForm
@@ -187,7 +188,7 @@ def roster_bulk(forum: str) -> Any:
         .options(selectinload(Delegate.delegation),
                  selectinload(Delegate.accreditations).selectinload(Accreditation.documents))
     ).all()
-    if any(not current_user.can_edit_delegation(p.delegation_id) for p in people):
+    if any(not can_edit(current_user, p) for p in people):
         abort(403)
     result = accreditation.bulk_action(people, action, current_user)
     db.session.commit()

@@ -85,7 +85,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, nav, text, timeutil, views
+    from . import (
+        accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
+        auth,
+        cli,
+        errors,
+        nav,
+        roster_views,  # noqa: F401
+        text,
+        timeutil,
+        views,
+    )
 
     auth.init_app(app)
     errors.init_app(app)
