@@ -38,7 +38,9 @@ from delegations.models import (
     PartnerQuota,
     Route,
     Series,
+    User,
 )
+from delegations.status import history_entry, record_statuses
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -425,7 +427,7 @@ class _Checker:
         return known[v]
 
 
-def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
+def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -> Forum:
     """Check the whole file, then write it (flush only). Raises ForumFileError."""
     c = _Checker()
     if isinstance(raw, dict):
@@ -720,4 +722,8 @@ def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
         lo, hi = sorted((a.id, b.id))
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
+    record_statuses(
+        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
+                      "forum_import")
+        for person in delegates.values() for acc in person.accreditations)
     return forum
