@@ -53,6 +53,7 @@ from .models import (
     Venue,
     VenueTravel,
 )
+from .services import overlaps_among
 
 FORMAT = "forum-desk/1"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -692,17 +693,10 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         sessions.append(se)
 
     # two sessions in one room at once
-    by_room: dict[int, list[tuple[int, Session]]] = {}
-    for i, se in enumerate(sessions):
-        if se.room is not None and se.starts_at and se.ends_at \
-                and se.status != SessionStatus.CANCELLED:
-            by_room.setdefault(id(se.room), []).append((i, se))
-    for items in by_room.values():
-        items.sort(key=lambda t: t[1].starts_at)
-        for (_, a), (j, b) in zip(items, items[1:], strict=False):
-            if b.starts_at < a.ends_at:
-                c.err(f"sessions[{j}].room", f"{b.room.name} is taken by {a.title!r} "
-                                             "at the same time")
+    index = {id(se): i for i, se in enumerate(sessions)}
+    for a, b in overlaps_among(sessions):
+        c.err(f"sessions[{index[id(b)]}].room", f"{b.room.name} is taken by {a.title!r} "
+                                                "at the same time")
 
     if c.problems:
         raise ForumFileError(c.problems)
