@@ -7,6 +7,7 @@ environment variables, ``DATABASE_URL``, then the mapping a test passes in.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import secrets
 from collections.abc import Mapping
@@ -80,6 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": {"url": url, **_engine_options(url)}})
     instance_path.mkdir(parents=True, exist_ok=True)
 
+    app.config["ALEMBIC"].setdefault("version_locations", []).extend(
+        _module_migrations(app.config["FORUM_DESK_MODULES"]))
     db.init_app(app)
     alembic.init_app(app)
     with app.app_context():
@@ -112,6 +115,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         importlib.import_module(module_name).init_app(app)
 
     return app
+
+
+def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
+    """Each module's own migrations folder, as its own Alembic branch named after it."""
+    found = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        folder = Path(spec.origin).parent / "migrations" if spec and spec.origin else None
+        if folder is not None and folder.is_dir():
+            found.append((name, str(folder)))
+    return found
 
 
 def _configure_engine(engine: sa.Engine) -> None:

@@ -1,6 +1,7 @@
 """The programme: venues, rooms, sessions, speaker slots, clashes, calendars and briefing
 books. Builds on ``delegations``; registered by the app factory through
-``FORUM_DESK_MODULES``."""
+``FORUM_DESK_MODULES``, which also adds ``schedule/migrations`` (the Alembic branch
+"schedule") to the migrations."""
 
 from __future__ import annotations
 
