@@ -94,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cli,
         errors,
         nav,
+        roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
         text,
         timeutil,
