@@ -128,14 +128,17 @@ def clashes_command(short: str | None, as_json: bool) -> None:
     if short and not forums:
         raise click.ClickException(f"no forum called {short!r}")
     found = [(f, c) for f in forums for c in clash_mod.forum_clashes(f)]
+    totals = clash_mod.counts(c for _, c in found)
     if as_json:
         click.echo(json.dumps([c.to_dict() | ({} if short else {"forum": f.short_name})
                                for f, c in found], indent=2, ensure_ascii=False))
-        return
-    for f, c in found:
-        click.echo(f"[{f.short_name}] {c.severity.value.upper():7} {c.kind.value}: {c.message}")
-    totals = clash_mod.counts(c for _, c in found)
-    click.echo(f"{totals['error']} error(s), {totals['warning']} warning(s)")
+    else:
+        for f, c in found:
+            click.echo(f"[{f.short_name}] {c.severity.value.upper():7} {c.kind.value}: "
+                       f"{c.message}")
+        click.echo(f"{totals['error']} error(s), {totals['warning']} warning(s)")
+    if totals["error"]:  # so that a script can gate on it; warnings alone pass
+        raise SystemExit(1)
 
 
 calendar_cli = AppGroup("calendar", help="Export iCalendar feeds.")
