@@ -7,6 +7,7 @@ environment variables, ``DATABASE_URL``, then the mapping a test passes in.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import secrets
 import sys
@@ -101,12 +102,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         n = int(app.config["PROXY_FIX_X_FOR"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
+    app.config["ALEMBIC"].setdefault("version_locations", []).extend(
+        _module_migrations(app.config["FORUM_DESK_MODULES"]))
     db.init_app(app)
     alembic.init_app(app)
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, jobs, nav, people, text, timeutil, views
+    from . import (
+        accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
+        auth,
+        cli,
+        errors,
+        jobs,
+        nav,
+        people,
+        roster_file_views,  # noqa: F401
+        roster_views,  # noqa: F401
+        text,
+        timeutil,
+        views,
+    )
 
     auth.init_app(app)
     errors.init_app(app)
@@ -125,6 +141,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         importlib.import_module(module_name).init_app(app)
 
     return app
+
+
+def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
+    """Each module's own migrations folder, as its own Alembic branch named after it."""
+    found = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        folder = Path(spec.origin).parent / "migrations" if spec and spec.origin else None
+        if folder is not None and folder.is_dir():
+            found.append((name, str(folder)))
+    return found
 
 
 def _configure_engine(engine: sa.Engine) -> None:

@@ -50,6 +50,7 @@ def test_wheel_carries_templates_static_and_migrations(tmp_path: Path) -> None:
     assert "delegations/static/app.css" in names
     assert "schedule/demo/imrf-2022.json" in names
     assert any(n.startswith("delegations/migrations/0001_") for n in names)
+    assert any(n.startswith("schedule/migrations/s0001_") for n in names)
     assert not any(n.startswith(("tests/", "templates/")) for n in names)
 
 
