@@ -85,8 +85,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, nav, text, timeutil, views
+    from . import auth, cli, errors, i18n, language_views, nav, text, timeutil, views
 
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
@@ -95,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
     nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
+    app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
     cli.init_app(app)
 
