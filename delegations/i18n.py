@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 from flask_login import current_user
+from markupsafe import Markup
 
 T = TypeVar("T")
 
@@ -126,6 +127,29 @@ def collated(items: Iterable[T], key: Callable[[T], str]) -> list[T]:
     return sorted(items, key=lambda item: sort_key(key(item)))
 
 
+# --------------------------------------------------------------------------- print CSS
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string (for ``content:`` in @page rules): quotes,
+    backslashes, control characters and ``<>&`` escaped the CSS way, so no text can end
+    the string or the <style> element."""
+    out = []
+    for ch in str(text):
+        if ch in '"\\<>&' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')  # noqa: S704 (every character checked above)
+
+
+def css_page_numbers() -> Markup:
+    """"Page 3 of 12" in the page's language, as a CSS content value with counters."""
+    text = str(css_string(gettext("Page %(page)s of %(pages)s", page="\x01", pages="\x02")))
+    return Markup(text.replace("\\1 ", '" counter(page) "')  # noqa: S704
+                  .replace("\\2 ", '" counter(pages) "'))
+
+
 # --------------------------------------------------------------------------- catalogues
 
 
@@ -170,6 +194,11 @@ def init_app(app: Flask) -> None:
     except OSError as e:  # a read-only install: the catalogues were compiled at install
         app.logger.warning("could not compile the translation catalogues: %s", e)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale on g; a request that reuses an app context (tests, CLI
+    # calling views) must not inherit the previous request's language.
+    app.before_request(refresh)
     app.context_processor(_context)
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.globals["sort_key"] = sort_key
+    app.jinja_env.globals["css_string"] = css_string
+    app.jinja_env.globals["css_page_numbers"] = css_page_numbers

@@ -54,7 +54,7 @@ class _Text(HTMLParser):
 
 def literal_text(source: str) -> list[str]:
     """Text a person would read that sits in the template itself, not in an expression."""
-    env = Environment(extensions=["jinja2.ext.i18n"])
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # only lexed
     pieces: list[str] = []
     in_trans = 0
     tokens = list(env.lex(source))
