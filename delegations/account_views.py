@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -66,5 +67,6 @@ def change(user_id: int) -> Any:
         db.session.rollback()
         return _page(f"{user.email}: {e}", 422)
     db.session.commit()
-    flash(f"Saved {user.email} ({', '.join(changed) or 'no changes'}).", "info")
+    flash(_("Saved %(email)s.", email=user.email) if changed
+          else _("Nothing changed for %(email)s.", email=user.email), "info")
     return redirect(url_for("accounts.index", forum=request.args.get("forum") or None))

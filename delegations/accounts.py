@@ -4,6 +4,7 @@ change goes to the change log. Services flush and never commit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from . import changelog
 from .db import db
@@ -24,15 +25,15 @@ def change_account(user: User, actor: User, *, role: Role, active: bool,
                    ) -> list[str]:
     """Set role, links and whether the account may log in; returns what changed."""
     if actor.role != Role.ADMIN:
-        raise AccountError("Only an administrator changes accounts.")
+        raise AccountError(_("Only an administrator changes accounts."))
     if role == Role.FOCAL_POINT and delegation is None:
-        raise AccountError("A focal point needs a delegation.")
+        raise AccountError(_("A focal point needs a delegation."))
     if role == Role.DELEGATE and delegate is None:
-        raise AccountError("A delegate account needs the person's record in the roster.")
+        raise AccountError(_("A delegate account needs the person's record in the roster."))
     losing_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not active)
     if losing_admin and _other_active_admins(user) == 0:
-        raise AccountError("This is the last administrator who can log in: make someone "
-                           "else an administrator first.")
+        raise AccountError(_("This is the last administrator who can log in: make someone "
+                             "else an administrator first."))
     new = {
         "role": role,
         "active": active,

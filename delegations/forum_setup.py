@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from . import changelog
 from .db import db
@@ -32,25 +33,25 @@ def check_forum_fields(values: dict[str, Any], forum: Forum | None = None) -> No
     name = (values.get("name") or "").strip()
     short = (values.get("short_name") or "").strip()
     if not name:
-        problems["name"] = "Give the forum's name."
+        problems["name"] = _("Give the forum's name.")
     if not SHORT_NAME.match(short):
-        problems["short_name"] = ("A short name is 1 to 40 letters, digits, - or _ (it goes "
-                                  "into every address), e.g. IMRF2026.")
+        problems["short_name"] = _("A short name is 1 to 40 letters, digits, - or _ (it goes "
+                                   "into every address), e.g. IMRF2026.")
     elif db.session.scalar(sa.select(Forum.id).where(
             sa.func.lower(Forum.short_name) == short.lower(),
             Forum.id != (forum.id if forum else -1))) is not None:
-        problems["short_name"] = f"There is a forum called {short} already."
+        problems["short_name"] = _("There is a forum called %(name)s already.", name=short)
     if not is_valid_zone(values.get("timezone")):
-        problems["timezone"] = "Choose the venue's time zone, e.g. America/New_York."
+        problems["timezone"] = _("Choose the venue's time zone, e.g. America/New_York.")
     start, end = values.get("start_date"), values.get("end_date")
     if not isinstance(start, date):
-        problems["start_date"] = "Give the first day."
+        problems["start_date"] = _("Give the first day.")
     if not isinstance(end, date):
-        problems["end_date"] = "Give the last day."
+        problems["end_date"] = _("Give the last day.")
     elif isinstance(start, date) and end < start:
-        problems["end_date"] = "The last day is before the first."
+        problems["end_date"] = _("The last day is before the first.")
     elif isinstance(start, date) and (end - start).days > 60:
-        problems["end_date"] = "A forum lasts at most 60 days."
+        problems["end_date"] = _("A forum lasts at most 60 days.")
     if problems:
         raise ForumSetupError(problems)
 

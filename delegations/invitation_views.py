@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
@@ -23,17 +25,18 @@ bp = Blueprint("invitations", __name__)
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
-    role = SelectField("Joins as")
-    delegation_id = SelectField("Delegation (for a focal point)", validate_choice=False)
-    delegate_id = SelectField("Person in the roster (for a delegate)", validate_choice=False)
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
+    role = SelectField(_l("Joins as"))
+    delegation_id = SelectField(_l("Delegation (for a focal point)"), validate_choice=False)
+    delegate_id = SelectField(_l("Person in the roster (for a delegate)"),
+                              validate_choice=False)
 
 
 class AcceptForm(FlaskForm):
-    password = PasswordField("New password (8 characters or more)",
+    password = PasswordField(_l("New password (8 characters or more)"),
                              validators=[DataRequired(), Length(min=8, max=200)])
-    repeat = PasswordField("The same password again", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+    repeat = PasswordField(_l("The same password again"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 def _scope(f: Forum) -> int | None:
@@ -128,7 +131,8 @@ def revoke(forum: str, invitation_id: int) -> Any:
         abort(404)
     invitations.revoke(inv, current_user)
     db.session.commit()
-    flash(f"Revoked the invitation of {inv.email}; its link no longer works.", "info")
+    flash(_("Revoked the invitation of %(email)s; its link no longer works.", email=inv.email),
+          "info")
     return redirect(url_for("invitations.index", forum=forum))
 
 
@@ -158,5 +162,5 @@ def accept_post(token: str) -> Any:
         return render_template("people/accept.html", inv=inv, form=form), 422
     db.session.commit()
     login_user(user)
-    flash("Welcome to Forum Desk: your password is set and you are logged in.", "success")
+    flash(_("Welcome to Forum Desk: your password is set and you are logged in."), "success")
     return redirect(url_for("home"))

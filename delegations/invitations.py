@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from . import changelog
 from .auth import create_user
@@ -53,21 +54,22 @@ def create_invitation(actor: User, forum: Forum, email: str, role: Role, *,
     An earlier open invitation for the same address is revoked."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
-        raise InvitationError(f"{email!r} is not an e-mail address.")
+        raise InvitationError(_("%(email)s is not an e-mail address.", email=repr(email)))
     if delegate is not None:
         delegation = delegate.delegation
     if role == Role.FOCAL_POINT and delegation is None:
-        raise InvitationError("A focal point is invited for a delegation: choose one.")
+        raise InvitationError(_("A focal point is invited for a delegation: choose one."))
     if role == Role.DELEGATE and delegate is None:
-        raise InvitationError("A delegate is invited for their record in the roster: "
-                              "choose the person.")
+        raise InvitationError(_("A delegate is invited for their record in the roster: "
+                                "choose the person."))
     if delegation is not None and delegation.forum_id != forum.id:
-        raise InvitationError("That delegation is not in this forum.")
+        raise InvitationError(_("That delegation is not in this forum."))
     if not may_invite(actor, role, delegation.id if delegation else None):
-        raise InvitationError(f"You may not invite someone as {role.label.lower()}.")
+        raise InvitationError(_("You may not invite someone as %(role)s.",
+                                role=role.label.lower()))
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise InvitationError(f"{email} has an account already; an administrator can change "
-                              "its role or enable it.")
+        raise InvitationError(_("%(email)s has an account already; an administrator can "
+                                "change its role or enable it.", email=email))
     now = now or utcnow()
     for old in open_invitations(forum, email=email, now=now):
         old.revoked_at = now
@@ -115,7 +117,7 @@ def find_open(token: str, now: datetime | None = None) -> Invitation | None:
 def accept(inv: Invitation, password: str) -> User:
     """Create the account the invitation was for; the link cannot be used again."""
     if inv.used_at is not None:
-        raise InvitationError("This invitation has been used already.")
+        raise InvitationError(_("This invitation has been used already."))
     try:
         user = create_user(inv.email, password, inv.role, delegation_id=inv.delegation_id,
                            delegate_id=inv.delegate_id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -26,26 +28,27 @@ bp = Blueprint("me", __name__)
 
 
 class SelfForm(FlaskForm):
-    given_names = StringField("Given names (as on passport)",
+    given_names = StringField(_l("Given names (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
-    family_name = StringField("Family name (as on passport)",
+    family_name = StringField(_l("Family name (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=320)])
-    mobile = StringField("Mobile", validators=[Optional(), Length(max=50)])
-    languages = StringField("Languages (e.g. en, fr)", validators=[Optional(), Length(max=200)])
-    home_timezone = StringField("Home time zone", validators=[Optional(), Length(max=64)])
-    arrival_date = DateField("Arrival", validators=[Optional()])
-    departure_date = DateField("Departure", validators=[Optional()])
-    photo = FileField("New photo (JPEG or PNG, at most 2 MB)")
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=320)])
+    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=50)])
+    languages = StringField(_l("Languages (e.g. en, fr)"),
+                            validators=[Optional(), Length(max=200)])
+    home_timezone = StringField(_l("Home time zone"), validators=[Optional(), Length(max=64)])
+    arrival_date = DateField(_l("Arrival"), validators=[Optional()])
+    departure_date = DateField(_l("Departure"), validators=[Optional()])
+    photo = FileField(_l("New photo (JPEG or PNG, at most 2 MB)"))
 
     def validate_home_timezone(self, field: Any) -> None:
         if field.data and not is_valid_zone(field.data.strip()):
-            raise ValidationError("Unknown time zone: pick one from the list, e.g. "
-                                  "Africa/Freetown.")
+            raise ValidationError(_("Unknown time zone: pick one from the list, e.g. "
+                                    "Africa/Freetown."))
 
     def validate_departure_date(self, field: Any) -> None:
         if field.data and self.arrival_date.data and field.data < self.arrival_date.data:
-            raise ValidationError("Departure is before arrival.")
+            raise ValidationError(_("Departure is before arrival."))
 
 
 def name_locked(person: Delegate) -> bool:
@@ -99,7 +102,8 @@ def edit_post(forum: str) -> Any:
         "departure_date": form.departure_date.data,
     }
     if values["email"] and roster.email_taken(f.id, values["email"], except_id=person.id):
-        form.email.errors = [*form.email.errors, "Someone else in this forum has this e-mail."]
+        form.email.errors = [*form.email.errors,
+                             _("Someone else in this forum has this e-mail.")]
         return _page(f, person, form, code=422)
     clashes: list[Any] = []
     if (values["arrival_date"], values["departure_date"]) != (person.arrival_date,
@@ -118,5 +122,6 @@ def edit_post(forum: str) -> Any:
         form.photo.errors = [str(e)]
         return _page(f, _me(f), form, code=422)
     db.session.commit()
-    flash("Your details are saved." + (" Your photo is saved." if photo else ""), "success")
+    flash(_("Your details and your photo are saved.") if photo
+          else _("Your details are saved."), "success")
     return redirect(url_for("me.edit", forum=forum))

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -33,18 +35,18 @@ bp = Blueprint("setup", __name__)
 
 
 class ForumForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=300)])
-    short_name = StringField("Short name (in addresses, e.g. IMRF2026)",
+    name = StringField(_l("Name"), validators=[Length(max=300)])
+    short_name = StringField(_l("Short name (in addresses, e.g. IMRF2026)"),
                              validators=[Length(max=40)])
-    series = SelectField("Series", choices=[SelectChoice(s.value, s.value) for s in Series],
+    series = SelectField(_l("Series"), choices=[SelectChoice(s.value, s.value) for s in Series],
                          default=Series.OTHER.value)
-    timezone = StringField("Time zone of the venues", validators=[Length(max=64)])
-    start_date = DateField("First day", validators=[Optional()])
-    end_date = DateField("Last day", validators=[Optional()])
-    host_city = StringField("Host city", validators=[Optional(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional()])
-    start_from = SelectField("Start from", validate_choice=False)
-    json_file = FileField("Forum file (JSON)")
+    timezone = StringField(_l("Time zone of the venues"), validators=[Length(max=64)])
+    start_date = DateField(_l("First day"), validators=[Optional()])
+    end_date = DateField(_l("Last day"), validators=[Optional()])
+    host_city = StringField(_l("Host city"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    start_from = SelectField(_l("Start from"), validate_choice=False)
+    json_file = FileField(_l("Forum file (JSON)"))
 
     def values(self) -> dict[str, Any]:
         return {
@@ -65,9 +67,11 @@ class ForumForm(FlaskForm):
 
 def _start_choices() -> list[SelectChoice]:
     forums = db.session.scalars(sa.select(Forum).order_by(Forum.start_date.desc())).all()
-    return ([SelectChoice("blank", "An empty forum"), SelectChoice("json", "A forum file (JSON)")]
-            + [SelectChoice(str(f.id), f"The structure of {f.name} ({f.short_name}): venues, "
-                            "rooms, travel times, quotas, deadlines") for f in forums])
+    return ([SelectChoice("blank", _("An empty forum")),
+             SelectChoice("json", _("A forum file (JSON)"))]
+            + [SelectChoice(str(f.id), _("The structure of %(forum)s: venues, rooms, travel "
+                                         "times, quotas, deadlines",
+                                         forum=f"{f.name} ({f.short_name})")) for f in forums])
 
 
 def _new_page(form: ForumForm, problems: list[str] | None = None, code: int = 200) -> Any:
@@ -95,7 +99,7 @@ def new_forum_post() -> Any:
         upload = request.files.get("json_file")
         data = upload.read() if upload is not None else b""
         if not data:
-            form.json_file.errors = ["Choose the forum file to read."]
+            form.json_file.errors = [_("Choose the forum file to read.")]
             return _new_page(form, code=422)
         try:
             forum = import_forum(data)
@@ -116,7 +120,8 @@ def new_forum_post() -> Any:
             form.show(e)
             return _new_page(form, code=422)
     db.session.commit()
-    flash(f"Created {forum.name}. Now add its venues, rooms, quotas and deadlines.", "success")
+    flash(_("Created %(forum)s. Now add its venues, rooms, quotas and deadlines.",
+            forum=forum.name), "success")
     return redirect(url_for("setup.forum_setup", forum=forum.short_name))
 
 
@@ -164,7 +169,7 @@ def forum_setup_post(forum: str) -> Any:
         form.show(e)
         return _setup_page(forum_or_404(forum), form, 422)
     db.session.commit()
-    flash(f"Saved the forum ({', '.join(changed) or 'no changes'}).", "info")
+    flash(_("Saved the forum.") if changed else _("Nothing changed."), "info")
     return redirect(url_for("setup.forum_setup", forum=f.short_name))
 
 
