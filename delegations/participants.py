@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from . import protocol
 from .db import db, utcnow
 from .models import Accreditation, Delegate, Delegation, Forum
+from .pdf import html_to_pdf
 from .spreadsheets import neutralise
 from .timeutil import to_zone
 
@@ -61,12 +62,10 @@ def participants_pdf(forum: Forum, issued: date | None = None, lang: str = "en",
                      provisional: bool = False) -> bytes:
     """The list as an A4 PDF. Needs an app context (templates); fonts come from the system
     (Noto covers Latin, Cyrillic, CJK and Arabic) and WeasyPrint embeds the subsets used."""
-    from weasyprint import HTML  # imported when a PDF is asked for: it is slow to load
-
     issued = issued or to_zone(utcnow(), forum.timezone).date()
     groups = participants(forum, lang, provisional)
     html = render_template("delegations/participants_pdf.html", forum=forum, groups=groups,
                            issued=issued, provisional=provisional, lang=lang,
                            delegations=sum(len(g.delegations) for g in groups),
                            total=sum(g.count for g in groups))
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
