@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import selectinload
 
-from . import protocol
+from . import i18n, protocol
 from .db import db, utcnow
 from .models import Accreditation, Delegate, Delegation, Forum
 from .pdf import html_to_pdf
@@ -64,8 +64,9 @@ def participants_pdf(forum: Forum, issued: date | None = None, lang: str = "en",
     (Noto covers Latin, Cyrillic, CJK and Arabic) and WeasyPrint embeds the subsets used."""
     issued = issued or to_zone(utcnow(), forum.timezone).date()
     groups = participants(forum, lang, provisional)
-    html = render_template("delegations/participants_pdf.html", forum=forum, groups=groups,
-                           issued=issued, provisional=provisional, lang=lang,
-                           delegations=sum(len(g.delegations) for g in groups),
-                           total=sum(g.count for g in groups))
+    with i18n.language(lang):
+        html = render_template("delegations/participants_pdf.html", forum=forum, groups=groups,
+                               issued=issued, provisional=provisional,
+                               delegations=sum(len(g.delegations) for g in groups),
+                               total=sum(g.count for g in groups))
     return html_to_pdf(html)

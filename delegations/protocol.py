@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
+from . import i18n
 from .models import AccreditationStatus, Capacity, Delegate, Delegation, DelegationCategory
 
 #: The statuses a final list shows, and those a provisional list adds.
@@ -25,32 +23,14 @@ PROVISIONAL = (*LISTED, AccreditationStatus.SUBMITTED)
 STATE_CATEGORIES = (DelegationCategory.MEMBER_STATE, DelegationCategory.OBSERVER)
 
 
-@lru_cache(maxsize=1)
-def _collator() -> Any:
-    import pyuca  # loads the Unicode collation table once (about half a second)
-
-    return pyuca.Collator()
-
-
 def collation_key(text: str) -> tuple[int, ...]:
-    """The Unicode Collation Algorithm's key: "Élodie" sorts with E, Arabic in Arabic order,
-    case and accents only break ties."""
-    return tuple(_collator().sort_key(text))
-
-
-@lru_cache(maxsize=32)
-def _territories(lang: str) -> dict[str, str]:
-    try:
-        return dict(Locale.parse(lang).territories)
-    except (UnknownLocaleError, ValueError):
-        return dict(Locale.parse("en").territories)
+    """The Unicode Collation Algorithm's key (``i18n.sort_key``): "Élodie" sorts with E,
+    Arabic in Arabic order, case and accents only break ties."""
+    return tuple(i18n.sort_key(text))
 
 
 def country_name(code: str | None, lang: str = "en") -> str:
-    """The ISO 3166 name of a country in the list's language (Babel's CLDR data)."""
-    if not code:
-        return ""
-    return _territories(lang).get(code.upper(), code.upper())
+    return i18n.country_name(code, lang)
 
 
 def delegation_title(delegation: Delegation, lang: str = "en") -> str:

@@ -1,7 +1,7 @@
 """protocol order: the whole level ladder and delegation categories
 
 Revision ID: 0017_protocol_order
-Revises: 0001
+Revises: 0013_languages
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0017_protocol_order'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0013_languages'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
