@@ -27,7 +27,7 @@ import pycountry
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from . import changelog, tables
+from . import changelog, fields, tables
 from .accreditation import TIMESTAMP_FIELD, TRANSITIONS
 from .db import db, utcnow
 from .models import (
@@ -283,8 +283,6 @@ def check_rows(forum: Forum, rows: list[Row]) -> ImportPlan:
                 problems.append(f"country {country} does not match delegation {delegation.name} "
                                 f"({delegation.country})")
         email = get("email")
-        if email and not EMAIL_RE.match(email):
-            problems.append(f"\u201c{email}\u201d is not an e-mail address")
         person: dict[str, Any] = {
             "honorific": get("honorific"), "given_names": given, "family_name": family,
             "function": get("function"), "email": email.lower() or None,
@@ -298,6 +296,7 @@ def check_rows(forum: Forum, rows: list[Row]) -> ImportPlan:
             except ValueError:
                 problems.append(f"unknown {col} \u201c{text}\u201d (use one of: "
                                 f"{_choices(enum_cls)})")
+        problems += [f"{k} {why}" for k, why in fields.column_problems(Delegate, person).items()]
         tz = get("home_timezone")
         if tz and not is_valid_zone(tz):
             problems.append(f"unknown time zone \u201c{tz}\u201d (use an IANA name such as "

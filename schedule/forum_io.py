@@ -19,6 +19,7 @@ import pycountry
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from delegations import fields
 from delegations.db import db
 from delegations.models import (
     Accreditation,
@@ -39,6 +40,7 @@ from delegations.models import (
     Route,
     Series,
 )
+from delegations.safejson import JSONProblem, load_json
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -362,6 +364,9 @@ class _Checker:
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
             self.err(f"{path}.{k}", f"must be a whole number of at least {minimum}")
             return None
+        if fields.integer_problem(v):
+            self.err(f"{path}.{k}", fields.integer_problem(v) or "")
+            return None
         return v
 
     def day(self, o: dict[str, Any], k: str, path: str, *, required: bool = False) -> date | None:
@@ -425,6 +430,35 @@ class _Checker:
         return known[v]
 
 
+def _column_checks(c: _Checker, forum: Forum, new_orgs: list[Organisation],
+                   quotas: list[PartnerQuota], deadlines: list[Deadline], venues: list[Venue],
+                   delegations: list[Delegation], sessions: list[Session]) -> None:
+    """Every object about to be written gets the model's column checks (lengths, one-line
+    text, number ranges), the same the forms and the spreadsheet preview run."""
+    checked: list[tuple[str, Any]] = [("forum", forum)]
+    checked += [(f"organisations[{o.name[:40]!r}]", o) for o in new_orgs]
+    checked += [(f"quotas[{i}]", q) for i, q in enumerate(quotas)]
+    checked += [(f"deadlines[{i}]", d) for i, d in enumerate(deadlines)]
+    for i, v in enumerate(venues):
+        checked.append((f"venues[{i}]", v))
+        checked += [(f"venues[{i}].rooms[{j}]", r) for j, r in enumerate(v.rooms)]
+    for i, dl in enumerate(delegations):
+        checked.append((f"delegations[{i}]", dl))
+        for j, person in enumerate(dl.delegates):
+            checked.append((f"delegations[{i}].delegates[{j}]", person))
+            checked += [(f"delegations[{i}].delegates[{j}].accreditation", a)
+                        for a in person.accreditations]
+    for i, se in enumerate(sessions):
+        checked.append((f"sessions[{i}]", se))
+        checked += [(f"sessions[{i}].speakers[{j}]", sl) for j, sl in enumerate(se.speaker_slots)]
+    reported = set(c.problems)
+    for path, obj in checked:
+        for key, problem in fields.object_problems(obj).items():
+            line = f"{path}.{key}: {problem}"
+            if not any(r.startswith(f"{path}.{key}:") for r in reported):
+                c.problems.append(line)
+
+
 def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
     """Check the whole file, then write it (flush only). Raises ForumFileError."""
     c = _Checker()
@@ -432,9 +466,9 @@ def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
         data = raw
     else:
         try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ForumFileError([f"(file): not valid JSON: {e}"]) from e
+            data = load_json(raw)
+        except JSONProblem as e:
+            raise ForumFileError([f"(file): {e}"]) from e
     data = c.obj(data, "(file)")
     if data.get("format") != FORMAT:
         c.err("format", f"must be {FORMAT!r}")
@@ -702,6 +736,8 @@ def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
                 c.err(f"sessions[{j}].room", f"{b.room.name} is taken by {a.title!r} "
                                              "at the same time")
 
+    _column_checks(c, forum, [o for o in orgs.values() if o.id is None], quotas, deadlines,
+                   list(venues.values()), delegations, sessions)
     if c.problems:
         raise ForumFileError(c.problems)
 
