@@ -32,7 +32,6 @@ MAX_LINE = 1024 * 1024  # characters in one CSV line
 MAX_XLSX_UNZIPPED = 512 * 1024 * 1024  # every part of the workbook, as declared by the zip
 MAX_XLSX_STRINGS = 96 * 1024 * 1024  # the shared strings part, which openpyxl keeps in memory
 MAX_ZIP_MEMBERS = 1000
-EXCEL_MAX_ROW = 1_048_576
 
 UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -224,7 +223,8 @@ def _not_utf8(stream: IO[bytes], encoding: str) -> FileProblem:
             line += block[:e.start].count(b"\n")
             break
         line += block.count(b"\n")
-    return FileProblem(f"The file is not UTF-8 text (first bad byte on line {line}). Save "
+    name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+    return FileProblem(f"The file is not {name} text (first bad byte on line {line}). Save "
                        "it as \u201cCSV UTF-8\u201d from your spreadsheet and try again.")
 
 
@@ -310,21 +310,20 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         last = MAX_ROWS + 2
         for n, cells in enumerate(ws.iter_rows(max_row=last, max_col=MAX_COLUMNS,
                                                values_only=True), start=1):
-            if any(c is not None for c in cells):
+            if not _blank(cells):
                 yield n, [_cell_text(c) for c in cells]
-            if n == last:
-                _refuse_rows_beyond(ws, last)
+            if n == last:  # the sheet goes on below the limit, whatever it declared
+                raise FileProblem(f"The first sheet has rows below row {MAX_ROWS + 1:,} (the "
+                                  f"limit is {MAX_ROWS:,} rows and a header). Delete what is "
+                                  "below the roster or split the file.")
     finally:
         wb.close()
 
 
-def _refuse_rows_beyond(ws: Any, last: int) -> None:
-    """Rows past the bound are either empty (formatting) or make the file too long."""
-    for cells in ws.iter_rows(min_row=last + 1, max_row=EXCEL_MAX_ROW, max_col=MAX_COLUMNS,
-                              values_only=True):
-        if cells.count(None) + cells.count("") < len(cells):
-            raise FileProblem(f"The file has more than {MAX_ROWS:,} rows; split it into "
-                              "smaller files.")
+def _blank(cells: tuple[Any, ...]) -> bool:
+    # counting None compares by identity first: fast on the filler rows openpyxl yields
+    # for every row missing from the sheet
+    return cells.count(None) == len(cells)
 
 
 def _cell_text(value: Any) -> str:
