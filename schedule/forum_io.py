@@ -420,11 +420,11 @@ class _Checker:
     def ref(self, o: dict[str, Any], k: str, path: str, known: dict[str, Any], what: str, *,
             required: bool = False) -> Any:
         v = o.get(k)
-        if v in (None, ""):
+        if v is None or v == "":
             if required:
                 self.err(f"{path}.{k}", "is required")
             return None
-        if v not in known:
+        if not isinstance(v, str) or v not in known:
             self.err(f"{path}.{k}", f"no {what} with key {v!r} in this file")
             return None
         return known[v]
