@@ -21,7 +21,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import roster, spreadsheets
+from . import roster, spreadsheets, tables
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
@@ -91,25 +91,28 @@ def roster_import_post(forum: str) -> Any:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error="The file is too big; the limit is 10 MB. Split it "
-                               "into smaller files."), 413
+                               file_error=f"The file is too big; the limit is "
+                               f"{tables.mb(tables.MAX_BYTES)}. Split it into smaller "
+                               "files."), 413
     if upload is None or not upload.filename:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error="Choose a CSV or XLSX file."), 400
-    data = upload.read(spreadsheets.MAX_BYTES + 1)
     filename = Path(upload.filename).name
+    _forget_old_uploads()
+    ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
+    token: str | None = f"{secrets.token_hex(16)}.{ext}"
+    path = _imports_folder() / token
+    upload.save(path)  # streamed to disk: the checks read it row by row
     try:
-        rows = spreadsheets.read_table(data, filename)
+        rows = spreadsheets.read_table(path, filename)
     except spreadsheets.FileProblem as e:
+        path.unlink(missing_ok=True)
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error=str(e)), 400
     plan = spreadsheets.check_rows(f, rows)
-    token = None
-    _forget_old_uploads()
-    if plan.ok:
-        ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-        token = f"{secrets.token_hex(16)}.{ext}"
-        (_imports_folder() / token).write_bytes(data)
+    if not plan.ok:
+        path.unlink(missing_ok=True)
+        token = None
     return render_template("delegations/import_preview.html", forum=f, plan=plan, rows=rows,
                            token=token, filename=filename), (200 if plan.ok else 422)
 
@@ -124,9 +127,8 @@ def roster_import_confirm(forum: str) -> Any:
         flash("The uploaded file has expired; upload it again.", "error")
         return redirect(url_for("delegations.roster_import", forum=forum))
     path = _imports_folder() / token
-    data = path.read_bytes()
     try:
-        rows = spreadsheets.read_table(data, token)
+        rows = spreadsheets.read_table(path, token)
     except spreadsheets.FileProblem as e:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error=str(e)), 400
