@@ -1,7 +1,7 @@
 """invitations
 
 Revision ID: 0011_invitations
-Revises: 0013_languages
+Revises: 0017_protocol_order
 Create Date: 2026-12-02 13:34:52.594137
 
 """
@@ -15,7 +15,7 @@ from delegations.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = '0011_invitations'
-down_revision: Union[str, Sequence[str], None] = '0013_languages'
+down_revision: Union[str, Sequence[str], None] = '0017_protocol_order'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 
