@@ -26,3 +26,8 @@ def init_app(app: Flask) -> None:
     from . import calendar_views
 
     calendar_views.init_app(app)
+
+    # Programme changes by e-mail: the outbox, its sender and the CLI.
+    from . import mail_views
+
+    mail_views.init_app(app)
