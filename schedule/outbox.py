@@ -172,8 +172,16 @@ def affected_people(before: dict[str, Any], after: dict[str, Any]) -> list[Affec
 
 
 def opted_out(email: str) -> bool:
-    return db.session.scalar(sa.select(MailOptOut.id).where(
-        MailOptOut.email == email.strip().lower())) is not None
+    return bool(opted_out_of([email]))
+
+
+def opted_out_of(emails: list[str]) -> set[str]:
+    """Which of these addresses opted out (lower-case), in one query."""
+    wanted = {e.strip().lower() for e in emails if e and e.strip()}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(MailOptOut.email).where(
+        MailOptOut.email.in_(wanted))))
 
 
 def _message_id() -> str:
@@ -206,9 +214,10 @@ def _waiting(**match: Any) -> MailMessage | None:
     return db.session.scalar(q.order_by(MailMessage.id.desc()).limit(1))
 
 
-def _tell_person(s: Session, person: Delegate, before: dict[str, Any], now: datetime) -> None:
-    row = _waiting(kind="person", session_id=s.id, delegate_id=person.id)
-    if row is not None and _join_waiting(row.id, {"recipient": person.email.strip()}):
+def _tell_person(s: Session, person: Delegate, before: dict[str, Any], now: datetime,
+                 waiting: dict[int, int]) -> None:
+    row_id = waiting.get(person.id)
+    if row_id is not None and _join_waiting(row_id, {"recipient": person.email.strip()}):
         return
     db.session.add(MailMessage(
         kind="person", forum_id=s.forum_id, session_id=s.id, delegate_id=person.id,
@@ -252,22 +261,29 @@ def session_changed(s: Session, before: dict[str, Any]) -> int:
     now = utcnow()
     persons = {p.id: p for p in db.session.scalars(
         sa.select(Delegate).where(Delegate.id.in_([a.delegate_id for a in people])))}
+    delegations = {d.id: d for d in db.session.scalars(sa.select(Delegation).where(
+        Delegation.id.in_({p.delegation_id for p in persons.values()})))}
+    stopped = opted_out_of([p.email or "" for p in persons.values()]
+                           + [d.focal_point_email for d in delegations.values()])
+    waiting = dict(db.session.execute(  # rows still in their window, one query
+        sa.select(MailMessage.delegate_id, MailMessage.id).where(
+            MailMessage.kind == "person", MailMessage.session_id == s.id,
+            MailMessage.status == MailStatus.PENDING, MailMessage.raw.is_(None))).all())
     by_delegation: dict[int, list[int]] = {}
     for a in people:
         person = persons.get(a.delegate_id)
         if person is None:
             continue
         by_delegation.setdefault(person.delegation_id, []).append(person.id)
-        if person.email and person.email.strip() and not opted_out(person.email):
-            _tell_person(s, person, a.before, now)
+        email = (person.email or "").strip()
+        if email and email.lower() not in stopped:
+            _tell_person(s, person, a.before, now, waiting)
     if not (before["private"] or after["private"]):
         session_before = {k: v for k, v in before.items() if k != "private"}
         for delegation_id, ids in sorted(by_delegation.items()):
-            delegation = db.session.get(Delegation, delegation_id)
-            if delegation is None or not (delegation.focal_point_email or "").strip():
-                continue
-            if opted_out(delegation.focal_point_email):
-                continue
-            _tell_focal_point(s, delegation, session_before, ids, now)
+            delegation = delegations[delegation_id]
+            email = (delegation.focal_point_email or "").strip()
+            if email and email.lower() not in stopped:
+                _tell_focal_point(s, delegation, session_before, ids, now)
     db.session.flush()
     return len(people)
