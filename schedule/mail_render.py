@@ -106,7 +106,7 @@ def part_text(part: dict[str, Any] | None) -> str:
 
 
 def changes(before: dict[str, Any], after: dict[str, Any], venue_tz: str,
-            home_tz: str | None) -> list[dict[str, str | None]]:
+            home_tz: str | None, home_label: str | None = None) -> list[dict[str, str | None]]:
     """The lines of "what changed": label, before, after (and home-time before/after)."""
     out: list[dict[str, str | None]] = []
     if (before["starts_at"], before["ends_at"]) != (after["starts_at"], after["ends_at"]):
@@ -115,7 +115,7 @@ def changes(before: dict[str, Any], after: dict[str, Any], venue_tz: str,
         out.append({"label": _("When (venue time, %(tz)s)", tz=venue_tz),
                     "before": b_venue, "after": a_venue})
         if home_tz and b_home and a_home:
-            out.append({"label": _("When (your time, %(tz)s)", tz=home_tz),
+            out.append({"label": home_label or _("When (your time, %(tz)s)", tz=home_tz),
                         "before": b_home, "after": a_home})
     if before["where"] != after["where"]:
         out.append({"label": _("Where"), "before": before["where"] or "–",
@@ -301,7 +301,8 @@ def digest_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
                 elif a is not None:
                     who.append(f"{p.display_name}: {part_text(a)}")
             lines = changes(entry["before"], after, forum.timezone,
-                            home if home != forum.timezone else None)
+                            home if home != forum.timezone else None,
+                            _("When (the delegation's home time, %(tz)s)", tz=home))
             if not lines and not any("→" in w for w in who):
                 continue
             now_venue, now_home = _when(after, forum.timezone, home)

@@ -18,6 +18,7 @@ attempt after an exponential back-off, until ``MAIL_MAX_ATTEMPTS``.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import smtplib
 import ssl
@@ -213,7 +214,9 @@ def _prepare(row: MailMessage) -> bool:
     if built is None:
         return False
     msg, method = built
-    row.raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    # CRLF, and headers folded at 998 (RFC 5322's limit), not 78: a long List-Unsubscribe
+    # URL must stay one plain token, not become encoded words that clients cannot follow
+    row.raw = msg.as_bytes(policy=email.policy.SMTP.clone(max_line_length=998))
     row.subject = one_line(str(msg["Subject"]), 500)
     row.method = method
     db.session.commit()

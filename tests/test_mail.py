@@ -103,6 +103,8 @@ def test_moving_a_session_by_the_web_form_tells_exactly_its_people(
     assert "https://desk.example/IMRF2022/my-agenda" in text or "/IMRF2022/" in text
     assert "Roundtable 1" in msg.msg["Subject"] and msg.msg["Message-ID"]
     assert msg.msg["List-Unsubscribe"].startswith("<https://desk.example/mail/unsubscribe/")
+    # one plain URL on the wire, as clients read it (not RFC 2047 encoded words)
+    assert b"\r\nList-Unsubscribe: <https://desk.example/mail/unsubscribe/" in msg.raw
     assert "<s>Tue 17 May 2022, 10:00 EDT – 13:00 EDT</s>" in msg.html()
     ev = check_invite(msg, tmp_path, "REQUEST", "imrf2022-rt1@forum-desk", "Asia/Dhaka",
                       old_sequence)
