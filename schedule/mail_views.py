@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_app_context,
     redirect,
     render_template,
     request,
@@ -23,6 +24,7 @@ from flask import (
 )
 from flask.cli import AppGroup
 
+from delegations import jobs
 from delegations.auth import manager_required, public
 from delegations.db import db, utcnow
 from delegations.forums import forum_or_404
@@ -31,7 +33,7 @@ from delegations.timeutil import parse_local
 from . import mailer
 from .mail_render import opt_out_email
 from .models import Session
-from .outbox import MailMessage, MailOptOut, MailStatus
+from .outbox import WRITTEN, MailMessage, MailOptOut, MailStatus
 from .services import ProgrammeError, begin_programme_write, cancel_session, update_session
 
 bp = Blueprint("mail", __name__)
@@ -187,10 +189,31 @@ def cancel_command(uid: str) -> None:
     click.echo(f"Cancelled {s.title!r}")
 
 
+def _after_commit(session: sa.orm.Session) -> None:
+    """A transaction that wrote outbox rows is committed: ask the job queue to send them
+    (the rows are committed first, so the job, maybe in another process, finds them)."""
+    if not session.info.pop(WRITTEN, False) or not has_app_context():
+        return
+    if current_app.config.get("MAIL_SEND_BY_JOBS"):
+        jobs.submit(mailer.run_mail_send)
+
+
+def _after_rollback(session: sa.orm.Session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
 def init_app(app: Flask) -> None:
     from delegations.nav import add_nav
 
     mailer.init_config(app)
+    # Off under TESTING: tests deliver explicitly, with `flask mail send`.
+    app.config.setdefault("MAIL_SEND_BY_JOBS", not app.config.get("TESTING"))
+    if not sa.event.contains(sa.orm.Session, "after_commit", _after_commit):
+        sa.event.listen(sa.orm.Session, "after_commit", _after_commit)
+        sa.event.listen(sa.orm.Session, "after_rollback", _after_rollback)
+    # Every maintenance pass of a worker delivers what is due: messages whose coalescing
+    # window closed, retries whose back-off ran out, rows a dead sender left behind.
+    jobs.add_maintenance(app, mailer.run_mail_send)
     app.register_blueprint(bp)
     add_nav(app, "mail.outbox", "Outbox", managers_only=True, order=39)
     app.cli.add_command(mail_cli)

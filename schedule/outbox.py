@@ -99,6 +99,8 @@ class MailOptOut(Base):
 
 # --------------------------------------------------------------------------- states
 
+WRITTEN = "forum_desk_mail_written"  # session.info flag: this transaction wrote rows
+
 # What a person is told about: a change to any of these, or to their own part.
 TOLD_FIELDS = ("starts_at", "ends_at", "where", "status")
 
@@ -286,4 +288,5 @@ def session_changed(s: Session, before: dict[str, Any]) -> int:
             if email and email.lower() not in stopped:
                 _tell_focal_point(s, delegation, session_before, ids, now)
     db.session.flush()
+    db.session.info[WRITTEN] = True  # once committed, a job sends them (see mail_views)
     return len(people)

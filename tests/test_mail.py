@@ -350,3 +350,26 @@ def test_the_change_and_its_messages_share_one_transaction(app, demo_forum):
     assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 0
     freetown = db.session.scalar(sa.select(Delegation).where(Delegation.name == "Freetown"))
     assert freetown.focal_point_email
+
+
+def test_the_job_queue_sends_once_the_change_is_committed(app, runner, demo_forum, smtp):
+    from delegations import jobs
+
+    app.config["MAIL_SEND_BY_JOBS"] = True
+    try:
+        r = runner.invoke(args=["schedule", "cancel", "imrf2022-rt2@forum-desk"])
+        assert r.exit_code == 0
+        jobs.wait_idle(app)  # the in-process pool (RQ workers when REDIS_URL is set)
+        assert {x.rcpt_tos[0] for x in smtp.received} == {
+            RULINDA, "focal.entebbe@demo.forumdesk.example"}
+        # a worker's maintenance pass sends what is due later (windows, back-off)
+        assert "schedule.mailer:run_mail_send" in app.extensions["forum_desk_jobs"].maintenance
+        db.session.rollback()  # a fresh snapshot: the job wrote meanwhile
+        rt1 = session("imrf2022-rt1@forum-desk")
+        update_session(rt1, None, starts_at=rt1.starts_at + timedelta(hours=1),
+                       ends_at=rt1.ends_at + timedelta(hours=1))
+        db.session.rollback()  # a change rolled back sends nothing
+        jobs.wait_idle(app)
+        assert len(smtp.received) == 2
+    finally:
+        jobs.shutdown(app)
