@@ -1,7 +1,7 @@
 """mail outbox: messages about programme changes, and addresses that opted out
 
-Revision ID: 0015_mail_outbox
-Revises: 0001
+Revision ID: s0015_mail_outbox
+Revises: s0001
 """
 from typing import Sequence, Union
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from delegations.db import UTCDateTime
 
 
-revision: str = '0015_mail_outbox'
-down_revision: Union[str, Sequence[str], None] = '0001'
+revision: str = 's0015_mail_outbox'
+down_revision: Union[str, Sequence[str], None] = 's0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
