@@ -211,9 +211,10 @@ def init_app(app: Flask) -> None:
     if not sa.event.contains(sa.orm.Session, "after_commit", _after_commit):
         sa.event.listen(sa.orm.Session, "after_commit", _after_commit)
         sa.event.listen(sa.orm.Session, "after_rollback", _after_rollback)
-    # Every maintenance pass of a worker delivers what is due: messages whose coalescing
-    # window closed, retries whose back-off ran out, rows a dead sender left behind.
-    jobs.add_maintenance(app, mailer.run_mail_send)
+    if app.config["MAIL_SEND_BY_JOBS"]:
+        # Every maintenance pass of a worker delivers what is due: messages whose coalescing
+        # window closed, retries whose back-off ran out, rows a dead sender left behind.
+        jobs.add_maintenance(app, mailer.run_mail_send)
     app.register_blueprint(bp)
     add_nav(app, "mail.outbox", "Outbox", managers_only=True, order=39)
     app.cli.add_command(mail_cli)
