@@ -14,8 +14,6 @@ as an ``invite.ics`` attachment.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,12 +22,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
 from icalendar import Calendar, vCalAddress, vText
 from itsdangerous import URLSafeSerializer
 
+from delegations import i18n
 from delegations.db import db
-from delegations.models import Delegate, Delegation, Forum
-from delegations.timeutil import fmt_datetime
+from delegations.models import Delegate, Delegation, Forum, User
+from delegations.timeutil import fmt_datetime, to_zone
 
 from . import ical
 from .models import Session, SpeakerRole
@@ -48,33 +48,16 @@ def one_line(text: str, limit: int = 300) -> str:
 # --------------------------------------------------------------------------- language
 
 
-def gettext(text: str, **params: Any) -> str:
-    """Flask-Babel's gettext when the app has it, else the English text."""
-    if "babel" in current_app.extensions:
-        from flask_babel import gettext as babel_gettext
-
-        return babel_gettext(text, **params)
-    return text % params if params else text
-
-
-_ = gettext
-
-
-@contextmanager
-def reader_language(languages: str | None) -> Iterator[None]:
-    """Render in the reader's language (their first one the app has) when the app
-    translates; a no-op otherwise."""
-    try:
-        from delegations import i18n  # type: ignore[attr-defined]
-    except ImportError:
-        yield
-        return
-    code = i18n.first_known(languages) if hasattr(i18n, "first_known") else None
-    if code is None or "babel" not in current_app.extensions:
-        yield
-        return
-    with i18n.language(code):
-        yield
+def language_of(forum: Forum, email: str, person: Delegate | None = None) -> str:
+    """The reader's language: the one they chose as a user, else the first of their
+    languages the app has, else the forum's."""
+    chosen = db.session.scalar(sa.select(User.language).where(
+        sa.func.lower(User.email) == email.strip().lower()))
+    if chosen is None and person is not None:
+        chosen = db.session.scalar(sa.select(User.language).where(User.delegate_id == person.id)
+                                   .limit(1))
+    return (i18n.known(chosen) or (i18n.first_known(person.languages) if person else None)
+            or i18n.known(getattr(forum, "language", None)) or i18n.DEFAULT_LANGUAGE)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -85,9 +68,10 @@ def _when(view: dict[str, Any], venue_tz: str, home_tz: str | None) -> tuple[str
     end = datetime.fromisoformat(view["ends_at"])
 
     def span(tz: str) -> str:
-        a, b = fmt_datetime(start, tz), fmt_datetime(end, tz)
-        same_day = a.split(",")[0] == b.split(",")[0]
-        return f"{a} – {b.split(', ', 1)[1] if same_day else b}"
+        first, last = to_zone(start, tz), to_zone(end, tz)
+        if first.date() == last.date():  # the end's time only
+            return f"{fmt_datetime(start, tz)} – {last.strftime('%H:%M')} {last.tzname()}"
+        return f"{fmt_datetime(start, tz)} – {fmt_datetime(end, tz)}"
 
     return span(venue_tz), span(home_tz) if home_tz and home_tz != venue_tz else None
 
@@ -233,7 +217,7 @@ def person_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
         return None
     method = "CANCEL" if after["part"] is None or s.cancelled else "REQUEST"
     home = _home_zone(person, forum.timezone)
-    with reader_language(person.languages):
+    with i18n.language(language_of(forum, row.recipient, person)):
         lines = changes(before, after, forum.timezone, home if home != forum.timezone else None)
         if after["part"] is None and not s.cancelled:
             headline = _("You are no longer in this session")
@@ -252,7 +236,7 @@ def person_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
                "title": one_line(s.title, 400), "changes": lines, "links": links,
                "now_venue": now_venue, "now_home": now_home, "home_tz": home,
                "where": after["where"], "part": part_text(after["part"]),
-               "method": method, "_": _}
+               "method": method}
         subject = f"{headline}: {one_line(s.title, 200)}"
         if method == "REQUEST" and lines:
             subject += f" ({now_venue})"
@@ -282,7 +266,7 @@ def digest_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
         Delegate.delegation_id == delegation.id))}
     zones = [p.home_timezone for p in people.values() if p.home_timezone]
     home = max(set(zones), key=zones.count) if zones else forum.timezone
-    with reader_language(None):
+    with i18n.language(language_of(forum, row.recipient)):
         for sid, entry in sorted(row.payload.get("sessions", {}).items(),
                                  key=lambda kv: int(kv[0])):
             s = sessions.get(int(sid))
@@ -315,7 +299,7 @@ def digest_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
             "schedule.delegation_agenda", forum=forum.short_name,
             delegation_id=delegation.id, _external=True))
         ctx = {"row": row, "forum": forum, "delegation": delegation, "entries": entries,
-               "links": links, "home_tz": home, "_": _}
+               "links": links, "home_tz": home}
         subject = _("Programme changes for the %(name)s delegation", name=delegation.name)
         if len(entries) == 1:
             subject += f": {entries[0]['title']}"

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from delegations import jobs
 from delegations.auth import manager_required, public
@@ -38,6 +39,12 @@ from .services import ProgrammeError, begin_programme_write, cancel_session, upd
 
 bp = Blueprint("mail", __name__)
 PAGE = 200
+
+
+def status_labels() -> dict[str, str]:
+    return {MailStatus.PENDING: _("pending"), MailStatus.SENDING: _("sending"),
+            MailStatus.SENT: _("sent"), MailStatus.FAILED: _("failed"),
+            MailStatus.SKIPPED: _("skipped")}
 
 
 @bp.get("/<forum>/mail/outbox")
@@ -56,6 +63,7 @@ def outbox(forum: str) -> Any:
         Session.id.in_({r.session_id for r in rows if r.session_id}))).all())
     return render_template("mail/outbox.html", forum=f, rows=rows, counts=counts,
                            status=status, statuses=MailStatus.ALL, titles=session_titles,
+                           status_labels=status_labels(),
                            server=bool(current_app.config.get("MAIL_SERVER")),
                            page=PAGE)
 
@@ -87,7 +95,8 @@ def outbox_retry(forum: str, message_id: int) -> Any:
         row.attempts = 0
         row.next_attempt_at = utcnow()
         db.session.commit()
-        flash(f"Message {row.id} to {row.recipient} will be sent again.", "info")
+        flash(_("Message %(id)s to %(to)s will be sent again.", id=row.id, to=row.recipient),
+              "info")
     return redirect(url_for("mail.outbox", forum=f.short_name))
 
 
@@ -112,12 +121,12 @@ def unsubscribe_post(token: str) -> Any:
     if request.form.get("action") == "resume":
         if existing is not None:
             db.session.delete(existing)
-        flash("You will receive messages about programme changes again.", "info")
+        flash(_("You will receive messages about programme changes again."), "info")
     else:
         if existing is None:
             db.session.add(MailOptOut(email=email))
-        flash("You will receive no more messages about programme changes. Your calendar "
-              "feed still updates.", "info")
+        flash(_("You will receive no more messages about programme changes. Your calendar "
+                "feed still updates."), "info")
     db.session.commit()
     return redirect(url_for("mail.unsubscribe", token=token))
 

@@ -130,7 +130,7 @@ def test_cancelling_by_the_cli_sends_cancel_to_its_people(app, runner, demo_foru
     assert all(len(v) == 1 for v in got.values())
     for email in PRESS:
         msg = got[email][0]
-        assert msg.msg["Subject"].startswith("Cancelled: MMC Leadership Board")
+        assert msg.msg["Subject"].endswith(": MMC Leadership Board Mayors Press Conference")
         check_invite(msg, tmp_path, "CANCEL", "imrf2022-press@forum-desk", "America/New_York",
                      old_sequence)
 
@@ -147,8 +147,9 @@ def test_moving_by_the_cli_a_private_meeting_tells_only_its_participants(
     assert set(got) == people and len(people) == 7
     assert not any(k.startswith("focal.") for k in got)
     sao_paulo = got["marta.suplicy@demo.forumdesk.example"][0]
-    assert "Tue 17 May 2022, 12:30 -03 – 13:30 -03" in sao_paulo.text()  # before, home time
-    assert "Tue 17 May 2022, 13:00 -03 – 14:00 -03" in sao_paulo.text()  # after
+    # in Spanish, her first language the app has; before and after in her home time
+    assert "mar 17 may 2022, 12:30 -03 – 13:30 -03" in sao_paulo.text()
+    assert "mar 17 may 2022, 13:00 -03 – 14:00 -03" in sao_paulo.text()
     check_invite(sao_paulo, tmp_path, "REQUEST", "imrf2022-dsg@forum-desk",
                  "America/Sao_Paulo", 0)
     # a bad time is refused with a message and changes nothing
@@ -381,3 +382,19 @@ def test_the_job_queue_sends_once_the_change_is_committed(app, runner, demo_foru
         assert len(smtp.received) == 2
     finally:
         jobs.shutdown(app)
+
+
+def test_each_person_reads_it_in_their_language(app, runner, demo_forum, smtp):
+    """The mayor of Montréal lists French first; the mayor of Freetown, English."""
+    runner.invoke(args=["schedule", "move", "imrf2022-press@forum-desk",
+                        "2022-05-18T12:00", "2022-05-18T12:45"])
+    assert "sent 8, failed 0" in send(runner)
+    got = smtp.by_recipient()
+    plante = got["valerie.plante@demo.forumdesk.example"][0]
+    assert plante.msg["Subject"].startswith("Modifiée: MMC Leadership Board")
+    assert "Bonjour Mayor Valérie Plante," in plante.text()
+    assert "Quand (heure du lieu, America/New_York)" in plante.text()
+    assert "Ne plus recevoir ces messages" in plante.html()
+    freetown = got["yvonne.aki-sawyerr@demo.forumdesk.example"][0]
+    assert freetown.msg["Subject"].startswith("Changed: MMC Leadership Board")
+    assert "When (venue time, America/New_York)" in freetown.text()
