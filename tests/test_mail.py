@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from delegations.db import db
 from delegations.models import Delegate, Delegation
+from delegations.timeutil import to_zone
 from schedule import mailer
 from schedule.models import Session
 from schedule.outbox import MailMessage, MailStatus
@@ -139,6 +140,8 @@ def test_moving_by_the_cli_a_private_meeting_tells_only_its_participants(
         app, runner, demo_forum, smtp, tmp_path):
     dsg = session("imrf2022-dsg@forum-desk")
     people = {p.delegate.email for p in dsg.speaker_slots if p.delegate}
+    old_home = to_zone(dsg.starts_at, "America/Sao_Paulo").strftime("%H:%M")
+    old_home_end = to_zone(dsg.ends_at, "America/Sao_Paulo").strftime("%H:%M")
     r = runner.invoke(args=["schedule", "move", "imrf2022-dsg@forum-desk",
                             "2022-05-17T12:00", "2022-05-17T13:00"])
     assert r.exit_code == 0, r.output
@@ -148,7 +151,7 @@ def test_moving_by_the_cli_a_private_meeting_tells_only_its_participants(
     assert not any(k.startswith("focal.") for k in got)
     sao_paulo = got["marta.suplicy@demo.forumdesk.example"][0]
     # in Spanish, her first language the app has; before and after in her home time
-    assert "mar 17 may 2022, 12:30 -03 – 13:30 -03" in sao_paulo.text()
+    assert f"mar 17 may 2022, {old_home} -03 – {old_home_end} -03" in sao_paulo.text()
     assert "mar 17 may 2022, 13:00 -03 – 14:00 -03" in sao_paulo.text()
     check_invite(sao_paulo, tmp_path, "REQUEST", "imrf2022-dsg@forum-desk",
                  "America/Sao_Paulo", 0)
