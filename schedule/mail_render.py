@@ -81,7 +81,9 @@ def part_text(part: dict[str, Any] | None) -> str:
         return _("not in this session")
     bits = [SpeakerRole(part["role"]).label]
     if part.get("order"):
-        bits.append(_("speaking %(n)s", n=ical.ordinal(part["order"])))
+        n = part["order"]  # "1st" in English; a plain number where ordinals differ
+        bits.append(_("speaking %(n)s",
+                      n=ical.ordinal(n) if i18n.current_language() == "en" else n))
     if part.get("minutes"):
         bits.append(_("%(m)s min", m=part["minutes"]))
     if part.get("remote"):

@@ -208,12 +208,15 @@ def _join_waiting(row_id: int, values: dict[str, Any]) -> bool:
     return result.rowcount == 1
 
 
-def _waiting(**match: Any) -> MailMessage | None:
-    q = sa.select(MailMessage).where(MailMessage.status == MailStatus.PENDING,
-                                     MailMessage.raw.is_(None))
-    for k, v in match.items():
-        q = q.where(getattr(MailMessage, k) == v)
-    return db.session.scalar(q.order_by(MailMessage.id.desc()).limit(1))
+def _waiting_digests(delegation_ids: set[int]) -> dict[int, MailMessage]:
+    """The digests still in their window for these delegations, in one query."""
+    if not delegation_ids:
+        return {}
+    rows = db.session.scalars(sa.select(MailMessage).where(
+        MailMessage.kind == "digest", MailMessage.delegation_id.in_(delegation_ids),
+        MailMessage.status == MailStatus.PENDING, MailMessage.raw.is_(None))
+        .order_by(MailMessage.id))
+    return {r.delegation_id: r for r in rows if r.delegation_id is not None}
 
 
 def _tell_person(s: Session, person: Delegate, before: dict[str, Any], now: datetime,
@@ -230,9 +233,9 @@ def _tell_person(s: Session, person: Delegate, before: dict[str, Any], now: date
 
 
 def _tell_focal_point(s: Session, delegation: Delegation, before: dict[str, Any],
-                      delegate_ids: list[int], now: datetime) -> None:
+                      delegate_ids: list[int], now: datetime,
+                      row: MailMessage | None) -> None:
     entry = {"before": before, "delegates": delegate_ids}
-    row = _waiting(kind="digest", delegation_id=delegation.id)
     if row is not None:
         sessions = dict(row.payload.get("sessions", {}))
         old = sessions.get(str(s.id))
@@ -282,11 +285,13 @@ def session_changed(s: Session, before: dict[str, Any]) -> int:
             _tell_person(s, person, a.before, now, waiting)
     if not (before["private"] or after["private"]):
         session_before = {k: v for k, v in before.items() if k != "private"}
+        digests = _waiting_digests(set(by_delegation))
         for delegation_id, ids in sorted(by_delegation.items()):
             delegation = delegations[delegation_id]
             email = (delegation.focal_point_email or "").strip()
             if email and email.lower() not in stopped:
-                _tell_focal_point(s, delegation, session_before, ids, now)
+                _tell_focal_point(s, delegation, session_before, ids, now,
+                                  digests.get(delegation_id))
     db.session.flush()
     db.session.info[WRITTEN] = True  # once committed, a job sends them (see mail_views)
     return len(people)
