@@ -26,3 +26,8 @@ def init_app(app: Flask) -> None:
     from . import calendar_views
 
     calendar_views.init_app(app)
+
+    # Batches of briefing books run as jobs, with their progress page and CLI.
+    from . import batch_views
+
+    batch_views.init_app(app)

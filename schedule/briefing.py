@@ -363,15 +363,56 @@ class Book:
         d = self.data
         who = d["principal"]["name"] if d["scope"] == "delegate" and d["principal"] \
             else d["delegation"]["name"]
-        safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
-        return (f"{d['forum']['short_name']}-briefing-{safe}-ed{self.edition.number}"
-                f"{'-letter' if self.edition.paper == 'Letter' else ''}.pdf")
+        return edition_filename(d["forum"]["short_name"], who, self.edition.number,
+                                self.edition.paper)
+
+
+def edition_filename(forum_short: str, who: str, number: int, paper: str) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
+    return (f"{forum_short}-briefing-{safe}-ed{number}"
+            f"{'-letter' if paper == 'Letter' else ''}.pdf")
 
 
 def _owner(q: Any, data: dict[str, Any]) -> Any:
     if data["scope"] == "delegate":
         return q.where(BriefingBookEdition.delegate_id == data["owner_id"])
     return q.where(BriefingBookEdition.delegation_id == data["owner_id"])
+
+
+def _latest_and_reusable(data: dict[str, Any], fp: str) -> tuple[Any, Any]:
+    """The owner's latest edition, and the edition that can be served for ``fp`` (None when
+    the content changed since)."""
+    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
+                               .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if latest is None:
+        return None, None
+    if latest.fingerprint == fp:
+        return latest, latest
+    same = db.session.scalar(
+        _owner(sa.select(BriefingBookEdition), data)
+        .where(BriefingBookEdition.fingerprint == fp)
+        .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if same is not None and same.snapshot == latest.snapshot:
+        return latest, same
+    return latest, None
+
+
+def stored_edition(forum: Forum, *, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None, paper: str = "A4") -> Book | None:
+    """The stored edition that is still current, or None when the book changed since (or
+    has none): a new edition is made by a POST or a job, never by a GET."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    _, same = _latest_and_reusable(data, fingerprint(data, paper))
+    return Book(same, data, fresh=False) if same is not None else None
+
+
+def latest_edition(*, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None) -> BriefingBookEdition | None:
+    q = sa.select(BriefingBookEdition)
+    q = (q.where(BriefingBookEdition.delegate_id == delegate.id) if delegate is not None
+         else q.where(BriefingBookEdition.delegation_id == delegation.id))  # type: ignore[union-attr]
+    return db.session.scalar(q.order_by(BriefingBookEdition.number.desc()).limit(1))
 
 
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
@@ -383,16 +424,9 @@ def current_edition(forum: Forum, *, delegate: Delegate | None = None,
     paper = PAPERS.get(paper.upper(), "A4")
     data = gather_book(forum, delegate=delegate, delegation=delegation)
     fp = fingerprint(data, paper)
-    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
-                               .order_by(BriefingBookEdition.number.desc()).limit(1))
-    if latest is not None:
-        same = db.session.scalar(
-            _owner(sa.select(BriefingBookEdition), data)
-            .where(BriefingBookEdition.fingerprint == fp)
-            .order_by(BriefingBookEdition.number.desc()).limit(1))
-        if same is not None and same.number == latest.number or (
-                same is not None and same.snapshot == latest.snapshot):
-            return Book(same, data, fresh=False)
+    latest, same = _latest_and_reusable(data, fp)
+    if same is not None:
+        return Book(same, data, fresh=False)
     number = (latest.number + 1) if latest is not None else 1
     issued = utcnow()
     changes = changes_since(latest.snapshot if latest is not None else None, data)

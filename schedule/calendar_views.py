@@ -346,6 +346,11 @@ def pdf_response(book: briefing.Book) -> Response:
     return resp.make_conditional(request)
 
 
+def needs_edition(forum: Forum, **owner: Any) -> Any:
+    return render_template("books/needs_edition.html", forum=forum, paper=_paper(),
+                           latest=briefing.latest_edition(**owner), **owner), 409
+
+
 @books.get("/<forum>/books/")
 def index(forum: str) -> Any:
     f = forum_or_404(forum)
@@ -374,8 +379,9 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
     d = delegation_in_forum(f, delegation_id)
     if not current_user.can_edit_delegation(d.id):  # every member's private meetings
         abort(403)
-    book = briefing.current_edition(f, delegation=d, paper=_paper(), actor=current_user)
-    db.session.commit()
+    book = briefing.stored_edition(f, delegation=d, paper=_paper())
+    if book is None:  # a GET never makes an edition: offer the POST that does
+        return needs_edition(f, delegation=d)
     return pdf_response(book)
 
 
@@ -385,8 +391,9 @@ def delegate_book(forum: str, delegate_id: int) -> Any:
     p = delegate_in_forum(f, delegate_id)
     if not can_see_delegate(current_user, p):
         abort(403)
-    book = briefing.current_edition(f, delegate=p, paper=_paper(), actor=current_user)
-    db.session.commit()
+    book = briefing.stored_edition(f, delegate=p, paper=_paper())
+    if book is None:
+        return needs_edition(f, delegate=p)
     return pdf_response(book)
 
 
