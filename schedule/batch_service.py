@@ -136,30 +136,56 @@ def run_item(item_id: int) -> None:
                        f"{attempt - 1} times: not tried again")
         return
     batch = item.batch
+    forum, paper = batch.forum, batch.paper
     started = time.perf_counter()
     owner: dict[str, Any] = ({"delegate": item.delegate} if item.delegate_id is not None
                              else {"delegation": item.delegation})
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
-    try:
-        with current_app.test_request_context("/", base_url=base):
-            book = briefing.current_edition(batch.forum, paper=batch.paper, **owner)
-    except Exception as exc:  # a broken book fails alone; the batch goes on
+    for _ in range(3):
+        try:
+            with current_app.test_request_context("/", base_url=base):
+                draft = briefing.draft_edition(forum, paper=paper, **owner)
+        except Exception as exc:  # a broken book fails alone; the batch goes on
+            db.session.rollback()
+            current_app.logger.exception("briefing book of batch item %s failed", item_id)
+            _finish_failed(item_id, attempt, readable(exc))
+            return
+        # End the reading transaction before writing (SQLite refuses to turn a reader
+        # whose snapshot is older than another writer's commit into a writer).
         db.session.rollback()
-        current_app.logger.exception("briefing book of batch item %s failed", item_id)
-        _finish_failed(item_id, attempt, readable(exc))
-        return
+        stored = _store(item_id, attempt, draft, time.perf_counter() - started)
+        if stored is not None:
+            if stored:
+                finish_batch(item.batch_id)
+            return
+        owner = {k: db.session.merge(v) for k, v in owner.items()}
+        forum = db.session.merge(forum)
+    _finish_failed(item_id, attempt, "other editions of this book kept being stored "
+                   "meanwhile: try again")
+
+
+def _store(item_id: int, attempt: int, draft: briefing.Draft, seconds: float) -> bool | None:
+    """Store the draft and mark the book done, in one transaction that starts with the
+    write naming this attempt (so a late, taken-over attempt stores nothing). True: done;
+    False: another attempt owns the book; None: the draft is stale, make it again."""
     table = BookBatchItem.__table__
-    done = db.session.execute(
+    mine = db.session.execute(
         table.update()
         .where(table.c.id == item_id, table.c.status == ItemStatus.RUNNING,
                table.c.attempts == attempt)
-        .values(status=ItemStatus.DONE, edition_id=book.edition.id, reused=not book.fresh,
-                finished_at=utcnow(), seconds=time.perf_counter() - started, reason=""))
-    if done.rowcount != 1:  # another worker took it over meanwhile: its edition counts
+        .values(status=ItemStatus.DONE, finished_at=utcnow(), seconds=seconds, reason=""))
+    if mine.rowcount != 1:
         db.session.rollback()
-        return
+        return False
+    try:
+        book = briefing.store_draft(draft)
+    except briefing.StaleDraft:
+        db.session.rollback()
+        return None
+    db.session.execute(table.update().where(table.c.id == item_id)
+                       .values(edition_id=book.edition.id, reused=not book.fresh))
     db.session.commit()
-    finish_batch(item.batch_id)
+    return True
 
 
 def readable(exc: BaseException) -> str:
@@ -328,8 +354,8 @@ def items(batch: BookBatch, status: ItemStatus | None = None) -> list[BookBatchI
     return list(db.session.scalars(q))
 
 
-def done_editions(batch: BookBatch) -> list[tuple[int, str]]:
-    """(edition id, file name) of every finished book, without loading the PDFs."""
+def done_editions(batch: BookBatch) -> list[tuple[int, str, str]]:
+    """(edition id, file name, whose book) of every finished book, without the PDFs."""
     rows = db.session.execute(
         sa.select(BriefingBookEdition.id, BriefingBookEdition.number,
                   BriefingBookEdition.paper, Delegate, Delegation.name)
@@ -347,5 +373,5 @@ def done_editions(batch: BookBatch) -> list[tuple[int, str]]:
         if name in seen:
             name = name.removesuffix(".pdf") + f"-{edition_id}.pdf"
         seen.add(name)
-        out.append((edition_id, name))
+        out.append((edition_id, name, who or ""))
     return out

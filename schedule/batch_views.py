@@ -25,7 +25,7 @@ from flask_login import current_user
 from delegations import jobs
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Delegate, Delegation, Forum, User
+from delegations.models import Delegate, Delegation, Forum, Role, User
 from delegations.zipstream import zip_stream
 
 from . import batch_service as service
@@ -42,7 +42,7 @@ bp = Blueprint("book_batches", __name__)
 
 def can_batch(user: User) -> bool:
     """Managers batch anything; a focal point batches their own delegation."""
-    return user.is_manager or user.own_delegation_id is not None
+    return user.is_manager or (user.role == Role.FOCAL_POINT and user.delegation_id is not None)
 
 
 def batch_or_404(forum: Forum, batch_id: int) -> BookBatch:
@@ -79,7 +79,7 @@ def batches(forum: str) -> Any:
         delegations = list(db.session.scalars(
             sa.select(Delegation).where(Delegation.forum_id == f.id).order_by(Delegation.name)))
     else:
-        delegations = [d for d in [db.session.get(Delegation, user.own_delegation_id)]
+        delegations = [d for d in [db.session.get(Delegation, user.delegation_id)]
                        if d is not None and d.forum_id == f.id]
     return render_template("books/batches.html", forum=f, batches=recent,
                            progress={b.id: service.progress(b) for b in recent},
@@ -187,7 +187,7 @@ def batch_zip(forum: str, batch_id: int) -> Any:
         return db.session.scalar(sa.select(BriefingBookEdition.pdf)
                                  .where(BriefingBookEdition.id == edition_id)) or b""
 
-    body = zip_stream((name, lambda eid=eid: load(eid)) for eid, name in entries)
+    body = zip_stream((name, lambda eid=eid: load(eid)) for eid, name, _ in entries)
     resp = Response(stream_with_context(body), mimetype="application/zip")
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="{f.short_name}-briefing-books-batch-{b.id}.zip"')

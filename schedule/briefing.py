@@ -415,29 +415,70 @@ def latest_edition(*, delegate: Delegate | None = None,
     return db.session.scalar(q.order_by(BriefingBookEdition.number.desc()).limit(1))
 
 
+@dataclass
+class Draft:
+    """A book made but not stored: everything ``store_draft`` needs, as plain values, so
+    the reading (and rendering) transaction can end before the writing one starts."""
+
+    data: dict[str, Any]
+    fingerprint: str
+    paper: str
+    reuse_id: int | None  # the stored edition that is still current
+    based_on: int | None  # the latest edition's number when this was made
+    issued_at: datetime | None = None
+    pdf: bytes | None = None
+
+
+class StaleDraft(Exception):
+    """Another edition of the same book was stored while this one was being made."""
+
+
+def draft_edition(forum: Forum, *, delegate: Delegate | None = None,
+                  delegation: Delegation | None = None, paper: str = "A4") -> Draft:
+    """Read and, when the content changed, render the next edition (writes nothing)."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    fp = fingerprint(data, paper)
+    latest, same = _latest_and_reusable(data, fp)
+    based_on = latest.number if latest is not None else None
+    if same is not None:
+        return Draft(data, fp, paper, same.id, based_on)
+    issued = utcnow()
+    changes = changes_since(latest.snapshot if latest is not None else None, data)
+    html = book_html(data, edition=(based_on or 0) + 1, issued_at=issued,
+                     changes=changes if latest is not None else None, paper=paper)
+    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
+    return Draft(data, fp, paper, None, based_on, issued, pdf)
+
+
+def store_draft(draft: Draft) -> Book:
+    """Store a drafted edition (flushed; the caller commits), or return the reused one.
+    Raises ``StaleDraft`` when another edition was stored since the draft was made."""
+    if draft.reuse_id is not None:
+        ed = db.session.get(BriefingBookEdition, draft.reuse_id)
+        if ed is None:
+            raise StaleDraft("the reused edition is gone")
+        return Book(ed, draft.data, fresh=False)
+    latest = db.session.scalar(
+        _owner(sa.select(sa.func.max(BriefingBookEdition.number)), draft.data))
+    if latest != draft.based_on:
+        raise StaleDraft(f"edition {latest} was stored meanwhile")
+    data = draft.data
+    ed = BriefingBookEdition(
+        delegate_id=data["owner_id"] if data["scope"] == "delegate" else None,
+        delegation_id=data["owner_id"] if data["scope"] == "delegation" else None,
+        number=(draft.based_on or 0) + 1, issued_at=draft.issued_at, paper=draft.paper,
+        fingerprint=draft.fingerprint, snapshot=snapshot(data), pdf=draft.pdf)
+    db.session.add(ed)
+    db.session.flush()
+    return Book(ed, data, fresh=True)
+
+
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
                     delegation: Delegation | None = None, paper: str = "A4",
                     actor: User | None = None) -> Book:
     """The book as of now: the stored edition when nothing changed, else a new edition
     (rendered, stored, flushed; the caller commits)."""
     del actor
-    paper = PAPERS.get(paper.upper(), "A4")
-    data = gather_book(forum, delegate=delegate, delegation=delegation)
-    fp = fingerprint(data, paper)
-    latest, same = _latest_and_reusable(data, fp)
-    if same is not None:
-        return Book(same, data, fresh=False)
-    number = (latest.number + 1) if latest is not None else 1
-    issued = utcnow()
-    changes = changes_since(latest.snapshot if latest is not None else None, data)
-    html = book_html(data, edition=number, issued_at=issued,
-                     changes=changes if latest is not None else None, paper=paper)
-    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
-    ed = BriefingBookEdition(
-        delegate_id=delegate.id if delegate is not None else None,
-        delegation_id=delegation.id if delegate is None and delegation is not None else None,
-        number=number, issued_at=issued, paper=paper, fingerprint=fp,
-        snapshot=snapshot(data), pdf=pdf)
-    db.session.add(ed)
-    db.session.flush()
-    return Book(ed, data, fresh=True)
+    return store_draft(draft_edition(forum, delegate=delegate, delegation=delegation,
+                                     paper=paper))
