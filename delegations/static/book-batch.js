@@ -38,6 +38,10 @@
     if (p.state !== "running") {
       if (download) { download.hidden = false; }
       if (cancel) { cancel.closest("form").hidden = true; }
+      // once, at the end: the list of finished books comes with the page
+      if (!box.querySelector(".finished-books") && !document.querySelector(".finished-books")) {
+        window.setTimeout(function () { window.location.reload(); }, 600);
+      }
     }
   }
 
