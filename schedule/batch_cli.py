@@ -13,7 +13,7 @@ from delegations.db import db
 
 from . import batch_service as service
 from .book_batches import BookBatch
-from .calendar_views import _delegation_by_name, _one_forum
+from .cli import _delegation_by_name, _one_forum
 
 
 @click.command("batch")

@@ -22,7 +22,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from delegations import jobs
+from delegations import access, jobs
+from delegations.access import get_or_404_for
 from delegations.db import db
 from delegations.forums import forum_or_404
 from delegations.models import Delegate, Delegation, Forum, Role, User
@@ -31,7 +32,6 @@ from delegations.zipstream import zip_stream
 from . import batch_service as service
 from . import book_batches  # noqa: F401  (the tables)
 from .book_batches import BookBatch, ItemStatus
-from .calendar_views import can_see_delegate, delegate_in_forum, delegation_in_forum
 from .models import BriefingBookEdition
 
 bp = Blueprint("book_batches", __name__)
@@ -42,24 +42,36 @@ bp = Blueprint("book_batches", __name__)
 
 def can_batch(user: User) -> bool:
     """Managers batch anything; a focal point batches their own delegation."""
-    return user.is_manager or (user.role == Role.FOCAL_POINT and user.delegation_id is not None)
+    return access.is_manager(user) or (
+        user.role == Role.FOCAL_POINT and user.delegation_id is not None)
+
+
+def _can_see_batch(user: User, batch: BookBatch) -> bool:
+    return access.is_manager(user) or batch.created_by_id == user.id
+
+
+def _can_see_edition(user: User, ed: BriefingBookEdition) -> bool:
+    if ed.delegate_id is not None:
+        return access.can_see_delegate(user, db.session.get(Delegate, ed.delegate_id))
+    # the delegation's book holds every member's private meetings
+    return access.can_edit_delegation(user, ed.delegation_id)
+
+
+def _edition_forum(ed: BriefingBookEdition) -> int:
+    if ed.delegate_id is not None:
+        return db.session.get(Delegate, ed.delegate_id).delegation.forum_id
+    return db.session.get(Delegation, ed.delegation_id).forum_id
+
+
+def register_access() -> None:
+    access.register(BookBatch, forum_id=lambda b: b.forum_id, can_see=_can_see_batch,
+                    can_edit=_can_see_batch, hidden=404)
+    access.register(BriefingBookEdition, forum_id=_edition_forum, can_see=_can_see_edition,
+                    hidden=404)
 
 
 def batch_or_404(forum: Forum, batch_id: int) -> BookBatch:
-    batch = db.session.get(BookBatch, batch_id)
-    if batch is None or batch.forum_id != forum.id:
-        abort(404)
-    if not (current_user.is_manager or batch.created_by_id == current_user.id):
-        abort(403)
-    return batch
-
-
-def can_have_edition(user: User, edition: BriefingBookEdition, forum: Forum) -> bool:
-    if edition.delegate_id is not None:
-        p = db.session.get(Delegate, edition.delegate_id)
-        return p is not None and p.delegation.forum_id == forum.id and can_see_delegate(user, p)
-    d = db.session.get(Delegation, edition.delegation_id)
-    return d is not None and d.forum_id == forum.id and user.can_edit_delegation(d.id)
+    return access.get_or_404_for(current_user, BookBatch, batch_id, forum)
 
 
 # --------------------------------------------------------------------------- pages
@@ -72,15 +84,11 @@ def batches(forum: str) -> Any:
     if not can_batch(user):
         abort(403)
     q = sa.select(BookBatch).where(BookBatch.forum_id == f.id)
-    if not user.is_manager:
+    if not access.is_manager(user):
         q = q.where(BookBatch.created_by_id == user.id)
     recent = list(db.session.scalars(q.order_by(BookBatch.id.desc()).limit(20)))
-    if user.is_manager:
-        delegations = list(db.session.scalars(
-            sa.select(Delegation).where(Delegation.forum_id == f.id).order_by(Delegation.name)))
-    else:
-        delegations = [d for d in [db.session.get(Delegation, user.delegation_id)]
-                       if d is not None and d.forum_id == f.id]
+    delegations = [d for d in access.visible_delegations(user, f)
+                   if access.can_edit_delegation(user, d.id)]
     return render_template("books/batches.html", forum=f, batches=recent,
                            progress={b.id: service.progress(b) for b in recent},
                            delegations=delegations)
@@ -96,14 +104,12 @@ def start(forum: str) -> Any:
     paper = "Letter" if request.form.get("paper", "").lower() == "letter" else "A4"
     with_delegations = request.form.get("delegation_books") == "1"
     delegation = None
-    if scope == "delegation" or not user.is_manager:
+    if scope == "delegation" or not access.is_manager(user):
         delegation_id = request.form.get("delegation_id", type=int)
         if delegation_id is None:
             flash("Choose a delegation.", "error")
             return redirect(url_for(".batches", forum=f.short_name))
-        delegation = delegation_in_forum(f, delegation_id)
-        if not user.can_edit_delegation(delegation.id):
-            abort(403)
+        delegation = get_or_404_for(user, Delegation, delegation_id, f, edit=True)
         people = service.forum_delegates(f, delegation)
         title = f"{delegation.name} delegation"
         groups = [delegation]
@@ -199,12 +205,8 @@ def batch_zip(forum: str, batch_id: int) -> Any:
 def edition_pdf(forum: str, edition_id: int) -> Any:
     """One stored edition, as issued (never re-rendered here)."""
     f = forum_or_404(forum)
-    ed = db.session.get(BriefingBookEdition, edition_id)
-    if ed is None:
-        abort(404)
-    if not can_have_edition(current_user, ed, f):
-        abort(404 if not current_user.is_manager else 403)
-    who = (ed.delegate.display_name if ed.delegate_id is not None
+    ed = get_or_404_for(current_user, BriefingBookEdition, edition_id, f)
+    who = (db.session.get(Delegate, ed.delegate_id).display_name if ed.delegate_id is not None
            else db.session.get(Delegation, ed.delegation_id).name)
     resp = Response(ed.pdf, mimetype="application/pdf")
     name = service.briefing.edition_filename(f.short_name, who, ed.number, ed.paper)
@@ -230,18 +232,15 @@ def _one_book(f: Forum, title: str, **owner: Any) -> Any:
 def make_delegate_book(forum: str, delegate_id: int) -> Any:
     """Make this delegate's book now (a new edition only if something changed)."""
     f = forum_or_404(forum)
-    p = delegate_in_forum(f, delegate_id)
-    if not can_see_delegate(current_user, p):
-        abort(403)
+    p = get_or_404_for(current_user, Delegate, delegate_id, f)
     return _one_book(f, f"Book of {p.display_name}", delegates=p)
 
 
 @bp.post("/<forum>/books/delegations/<int:delegation_id>/edition")
 def make_delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
-    d = delegation_in_forum(f, delegation_id)
-    if not current_user.can_edit_delegation(d.id):
-        abort(403)
+    # edit, not see: the book holds every member's private meetings
+    d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
     return _one_book(f, f"Book of the {d.name} delegation", delegations=d)
 
 
@@ -275,6 +274,7 @@ def latest_editions(delegate_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def init_app(app: Flask) -> None:
     service.init_app(app)
+    register_access()
     app.register_blueprint(bp)
     app.add_template_global(latest_editions, "latest_book_editions")
     from . import batch_cli

@@ -123,7 +123,7 @@ def test_delegate_sees_when_the_new_edition_is_ready(app, client, auth, world):
     finished(app)
     auth.logout()
     auth.login("ama@example.org")
-    assert client.get(f"/BB22/books/batches/{other}/").status_code == 403
+    assert client.get(f"/BB22/books/batches/{other}/").status_code == 404  # kept secret
 
 
 def test_cli_batch_in_process(app, runner, world):

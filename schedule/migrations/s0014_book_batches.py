@@ -1,7 +1,7 @@
 """book batches
 
-Revision ID: 0014_book_batches
-Revises: 0001
+Revision ID: s0014_book_batches
+Revises: s0001
 Create Date: 2026-12-02
 
 """
@@ -14,8 +14,8 @@ from delegations.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0014_book_batches'
-down_revision: Union[str, Sequence[str], None] = '0001'
+revision: str = 's0014_book_batches'
+down_revision: Union[str, Sequence[str], None] = 's0001'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 
