@@ -8,9 +8,8 @@ the same bytes but for DTSTAMP.
 What a calendar app needs to update in place: a UID per session that never changes
 (``Session.uid``), SEQUENCE = ``Session.revision`` (every change bumps it), LAST-MODIFIED,
 and cancelled sessions kept with STATUS:CANCELLED so the copy is removed, not orphaned.
-Times carry the forum's IANA TZID and a VTIMEZONE generated for about a year around the
-forum (the unbounded default writes one many-valued RDATE line that ical.js and vobject
-misread by an hour in summer time).
+Times carry the forum's canonical IANA TZID and a VTIMEZONE that covers every event
+(``vtimezone``; docs/calendars.md says how and why).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from threading import Lock
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Event
 from sqlalchemy.orm import joinedload, selectinload
 
 from delegations.db import db
@@ -34,6 +33,7 @@ from delegations.timeutil import zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot
 from .queries import visible_sessions_clause
+from .vtimezone import event_window, feed_tzid, ical_time, vtimezone
 
 PRODID = "-//Forum Desk//Calendar feeds//EN"
 REFRESH = timedelta(hours=1)
@@ -150,71 +150,13 @@ def gather_feed(
 # --------------------------------------------------------------------------- rendering
 
 
-def _transitions(tzid: str, first: date, last: date) -> list[tuple[datetime, timedelta,
-                                                                   timedelta, str, bool]]:
-    """(UTC instant, offset before, offset after, name after, is DST) of every changeover."""
-    tz = zone(tzid)
-    out = []
-    t = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    end = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
-    step = timedelta(hours=6)
-    prev = t.astimezone(tz).utcoffset()
-    while t < end:
-        nxt = t + step
-        off = nxt.astimezone(tz).utcoffset()
-        if off != prev:
-            lo, hi = int(t.timestamp()), int(nxt.timestamp())  # bisect to the second
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if datetime.fromtimestamp(mid, tz).utcoffset() == prev:
-                    lo = mid
-                else:
-                    hi = mid
-            hi = datetime.fromtimestamp(hi, UTC)
-            local = hi.astimezone(tz)
-            out.append((hi, prev, off, local.tzname() or tzid, bool(local.dst())))
-            prev = off
-        t = nxt
-    return out
-
-
-@lru_cache(maxsize=64)
-def vtimezone(tzid: str, first: date, last: date) -> Timezone:
-    """The zone's VTIMEZONE for a bounded window, one observance per changeover, each with
-    a single DTSTART (no many-valued RDATE, no open-ended guess): what ical.js, vobject
-    and the IANA database agree on."""
-    tz = zone(tzid)
-    vtz = Timezone()
-    vtz.add("tzid", tzid)
-    vtz.add("x-lic-location", tzid)
-    changes = _transitions(tzid, first, last)
-    if not changes:
-        at = datetime.combine(first, datetime.min.time(), tzinfo=UTC).astimezone(tz)
-        std = TimezoneStandard()
-        std.add("tzname", at.tzname() or tzid)
-        std.add("tzoffsetfrom", at.utcoffset())
-        std.add("tzoffsetto", at.utcoffset())
-        std.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001 (local, floating by RFC)
-        vtz.add_component(std)
-        return vtz
-    for instant, before, after, name, is_dst in changes:
-        comp = TimezoneDaylight() if is_dst else TimezoneStandard()
-        comp.add("tzname", name)
-        comp.add("tzoffsetfrom", before)
-        comp.add("tzoffsetto", after)
-        # RFC 5545: the onset in the local time in effect before the change
-        comp.add("dtstart", (instant + before).replace(tzinfo=None))
-        vtz.add_component(comp)
-    return vtz
-
-
 def _window(forum: Forum, sessions: Iterable[Session]) -> tuple[date, date]:
+    """The local dates the feed's VTIMEZONE covers: the forum's and every event's."""
     first, last = forum.start_date, forum.end_date
     for s in sessions:
-        d = s.starts_at.date()
-        first, last = min(first, d), max(last, s.ends_at.date())
-    # about half a year either side: every changeover a calendar may need near the forum
-    return first - timedelta(days=183), last + timedelta(days=183)
+        a, b = event_window(s.starts_at, s.ends_at, forum.timezone)
+        first, last = min(first, a), max(last, b)
+    return first, last
 
 
 def location(s: Session) -> str:
@@ -279,8 +221,8 @@ def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
     ev.add("dtstamp", dtstamp)
     ev.add("sequence", s.revision or 0)
     ev.add("last-modified", s.updated_at.replace(microsecond=0))
-    ev.add("dtstart", s.starts_at.astimezone(tz))
-    ev.add("dtend", s.ends_at.astimezone(tz))
+    ev.add("dtstart", ical_time(s.starts_at, tz.key))
+    ev.add("dtend", ical_time(s.ends_at, tz.key))
     ev.add("status", STATUS[s.status])
     ev.add("summary", ("Cancelled: " if s.cancelled else "") + s.title)
     ev.add("location", location(s) or "Location to be confirmed")
@@ -307,11 +249,11 @@ def _head_bytes(tzid: str, forum_name: str, host_city: str, name: str, first: da
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", tzid)
+    cal.add("x-wr-timezone", feed_tzid(tzid) or "UTC")
     cal.add("x-wr-caldesc", f"{forum_name}, {host_city}. Times in {tzid}.")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
-    if tzid not in ("UTC", "Etc/UTC"):
+    if feed_tzid(tzid) is not None:
         cal.add_component(vtimezone(tzid, first, last))
     head = cal.to_ical()
     assert head.endswith(END)
@@ -389,9 +331,9 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
             found[key] = data
     first, last = forum.start_date, forum.end_date
     for row in rows:
-        first, last = min(first, row[5].date()), max(last, row[6].date())
-    window = (first - timedelta(days=183), last + timedelta(days=183))
-    parts = [_head(forum, name, *window)]
+        a, b = event_window(row[5], row[6], forum.timezone)
+        first, last = min(first, a), max(last, b)
+    parts = [_head(forum, name, first, last)]
     parts.extend(found[k] for k in keys)  # type: ignore[misc]
     parts.append(END)
     return b"".join(parts)
