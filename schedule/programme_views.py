@@ -58,6 +58,7 @@ from .services import (
     update_session,
     update_slot,
 )
+from .speaking import speaking_minutes
 from .views import bp, viewer_zone
 
 SLOT_MINUTES = 15
@@ -487,7 +488,9 @@ def speaker_add(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     return _speaker_form_page(f, s, form, q, delegate, preview, False)
 
 
@@ -502,7 +505,9 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None or form.guest_name.data:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     need_confirm = False
     if form.validate():
         if preview and form.confirm.data != "1":
