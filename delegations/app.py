@@ -85,7 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, nav, text, timeutil, views
+    from . import auth, cli, cli_guard, errors, nav, text, timeutil, views
 
     auth.init_app(app)
     errors.init_app(app)
@@ -100,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
 
     return app
 

@@ -34,6 +34,8 @@ from delegations.models import Delegate, Delegation, Forum, Role, User
 from delegations.nav import add_nav
 
 from . import briefing, feeds, ical
+from .feed_store import FeedStore, flush_pending
+from .links import page_base_url, path_for, public_base_url
 from .models import FeedToken, Session
 
 calendars = Blueprint("calendars", __name__)
@@ -43,19 +45,11 @@ books = Blueprint("books", __name__)
 # --------------------------------------------------------------------------- helpers
 
 
-def base_url() -> str:
-    """Where links in feeds point: PUBLIC_BASE_URL if configured, else this request's host."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured.rstrip("/") + "/"
-    return request.host_url
-
-
 def session_url_factory(forum: Forum) -> ical.SessionUrl:
-    """Links back to the session's page."""
-    root = base_url().rstrip("/")
-    return lambda s: root + url_for("schedule.session_detail", forum=forum.short_name,
-                                    session_id=s.id)
+    """Links back to the session's page (from configuration: see links.py)."""
+    root = public_base_url().rstrip("/")
+    return lambda s: root + path_for("schedule.session_detail", forum=forum.short_name,
+                                     session_id=s.id)
 
 
 def _cache() -> ical.RenderCache:
@@ -63,7 +57,7 @@ def _cache() -> ical.RenderCache:
 
 
 def _event_cache() -> ical.EventCache:
-    return current_app.extensions.setdefault("forum_desk_ical_events", ical.EventCache())
+    return current_app.extensions.setdefault("forum_desk_ical_events", FeedStore())
 
 
 def feed_bytes(forum: Forum, *, delegation: Delegation | None = None,
@@ -75,7 +69,7 @@ def feed_bytes(forum: Forum, *, delegation: Delegation | None = None,
         delegate_id=delegate.id if delegate else None, session_id=session_id, user=user)
     owner = (f"delegate:{delegate.id}" if delegate else f"delegation:{delegation.id}"
              if delegation else f"session:{session_id}" if session_id else "forum")
-    extra = "|".join([owner, forum.name, forum.short_name, forum.timezone, base_url(),
+    extra = "|".join([owner, forum.name, forum.short_name, forum.timezone, public_base_url(),
                       str(forum.start_date), str(forum.end_date)])
     fp, latest = ical.feed_fingerprint(q, extra)
     key = f"{forum.id}:{owner}"
@@ -264,7 +258,7 @@ def feed_links(token: str) -> dict[str, str]:
 
 
 def _links(path: str) -> dict[str, str]:
-    https = base_url().rstrip("/") + path
+    https = page_base_url().rstrip("/") + path
     webcal = "webcal://" + https.split("://", 1)[1]
     return {"https": https, "webcal": webcal,
             "google": "https://calendar.google.com/calendar/r?cid=" + webcal}
@@ -444,26 +438,27 @@ def export_command(short: str | None, delegation_name: str | None,
     if len(chosen) > 1 or (not chosen and not short):
         raise click.UsageError(
             "give one of --forum SHORT, --delegation NAME, --delegate EMAIL, --session ID")
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
-    with current_app.test_request_context("/", base_url=base):
-        if delegation_name is not None:
-            d = _delegation_by_name(delegation_name, short)
-            data, _, _ = feed_bytes(d.forum, delegation=d)
-        elif delegate_email is not None:
-            p = _delegate_by_email(delegate_email, short)
-            data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
-        elif session_id is not None:
-            s = db.session.get(Session, session_id)
-            if s is None or (short and s.forum.short_name != short):
-                raise click.ClickException(f"no session {session_id}")
-            if s.private:
-                raise click.ClickException(
-                    f"session {session_id} is private: export the feed of a delegate in it")
-            data, _, _ = feed_bytes(s.forum, session_id=s.id)
-        else:
-            f = _one_forum(short)
-            data, _, _ = feed_bytes(f)
-    out.write_bytes(data)
+    if delegation_name is not None:
+        d = _delegation_by_name(delegation_name, short)
+        data, _, _ = feed_bytes(d.forum, delegation=d)
+    elif delegate_email is not None:
+        p = _delegate_by_email(delegate_email, short)
+        data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
+    elif session_id is not None:
+        s = db.session.get(Session, session_id)
+        if s is None or (short and s.forum.short_name != short):
+            raise click.ClickException(f"no session {session_id}")
+        if s.private:
+            raise click.ClickException(
+                f"session {session_id} is private: export the feed of a delegate in it")
+        data, _, _ = feed_bytes(s.forum, session_id=s.id)
+    else:
+        f = _one_forum(short)
+        data, _, _ = feed_bytes(f)
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
     click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {out}")
 
 
@@ -514,6 +509,7 @@ def init_app(app: Flask) -> None:
     """Register this module's blueprints, menu entries and CLI commands."""
     app.register_blueprint(calendars)
     app.register_blueprint(books)
+    app.teardown_appcontext(flush_pending)  # stored feed events, after the request
     add_nav(app, "calendars.subscribe", "Calendar", order=40)
     add_nav(app, "books.index", "Briefing books", order=45)
     app.cli.add_command(calendar_cli)

@@ -281,17 +281,24 @@ def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None 
     forum = feed.forum
     tz = zone(forum.timezone)
     parts = [_head(forum, feed.name, *_window(forum, feed.sessions))]
-    for s in feed.sessions:
-        url = session_url(s)
-        if event_cache is None:
-            parts.append(render_event(s, feed.focus, url, tz, dtstamp))
-            continue
-        key = _event_key(s, url, feed.focus, forum.timezone)
-        data = event_cache.get(key)
+    urls = [session_url(s) for s in feed.sessions]
+    if event_cache is None:
+        parts.extend(render_event(s, feed.focus, url, tz, dtstamp)
+                     for s, url in zip(feed.sessions, urls, strict=True))
+        parts.append(END)
+        return b"".join(parts)
+    keys = [_event_key(s, url, feed.focus, forum.timezone)
+            for s, url in zip(feed.sessions, urls, strict=True)]
+    found = event_cache.get_many(keys)
+    new: list[tuple[tuple, int, int, bytes]] = []
+    for s, url, key in zip(feed.sessions, urls, keys, strict=True):
+        data = found.get(key)
         if data is None:
-            data = render_event(s, feed.focus, url, tz, dtstamp)
-            event_cache.put(key, data)
+            data = found[key] = render_event(s, feed.focus, url, tz, dtstamp)
+            new.append((key, s.id, s.revision or 0, data))
         parts.append(data)
+    if new:
+        event_cache.put_many(new)
     parts.append(END)
     return b"".join(parts)
 
@@ -320,15 +327,17 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
         status_value = status.value if hasattr(status, "value") else str(status)
         keys.append((uid, rev, updated.isoformat(), status_value, url, False,
                      forum.timezone, ()))
-    found = {k: event_cache.get(k) for k in keys}
-    missing = [row[0] for row, k in zip(rows, keys, strict=True) if found[k] is None]
+    found = event_cache.get_many(keys)
+    missing = [row[0] for row, k in zip(rows, keys, strict=True) if k not in found]
     if missing:
-        for s in _load(sa.select(Session).where(Session.id.in_(missing))):
-            url = session_url(s)
-            key = _event_key(s, url, frozenset(), forum.timezone)
-            data = render_event(s, frozenset(), url, tz, dtstamp)
-            event_cache.put(key, data)
-            found[key] = data
+        new: list[tuple[tuple, int, int, bytes]] = []
+        for i in range(0, len(missing), 5000):
+            for s in _load(sa.select(Session).where(Session.id.in_(missing[i:i + 5000]))):
+                url = session_url(s)
+                key = _event_key(s, url, frozenset(), forum.timezone)
+                data = found[key] = render_event(s, frozenset(), url, tz, dtstamp)
+                new.append((key, s.id, s.revision or 0, data))
+        event_cache.put_many(new)
     first, last = forum.start_date, forum.end_date
     for row in rows:
         a, b = event_window(row[5], row[6], forum.timezone)
@@ -359,6 +368,20 @@ class EventCache:
             self._items[key] = data
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+    def get_many(self, keys: list[tuple]) -> dict[tuple, bytes]:
+        """The stored events among ``keys`` (absent keys are left out)."""
+        out = {}
+        for k in keys:
+            data = self.get(k)
+            if data is not None:
+                out[k] = data
+        return out
+
+    def put_many(self, items: list[tuple[tuple, int, int, bytes]]) -> None:
+        """Store (key, session id, revision, bytes) for each newly rendered event."""
+        for key, _, _, data in items:
+            self.put(key, data)
 
 
 # --------------------------------------------------------------------------- stored renders
