@@ -48,8 +48,11 @@ books = Blueprint("books", __name__)
 def session_url_factory(forum: Forum) -> ical.SessionUrl:
     """Links back to the session's page (from configuration: see links.py)."""
     root = public_base_url().rstrip("/")
-    return lambda s: root + path_for("schedule.session_detail", forum=forum.short_name,
-                                     session_id=s.id)
+    marker = 987654321987  # the URL map built once, not once per event
+    head, tail = path_for("schedule.session_detail", forum=forum.short_name,
+                          session_id=marker).split(str(marker))
+    prefix = root + head
+    return lambda s: f"{prefix}{s.id}{tail}"
 
 
 def _cache() -> ical.RenderCache:

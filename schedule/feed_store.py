@@ -45,6 +45,8 @@ class FeedEvent(Base):
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("session.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int]
+    # rendered for someone's own feed ("Your role: ..."): the forum feed never needs these
+    personal: Mapped[bool] = mapped_column(default=False)
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,19 +59,30 @@ def key_hash(key: tuple) -> str:
 class FeedStore(EventCache):
     """Stored events: this process's memory first, then the database."""
 
-    def get_many(self, keys: list[tuple]) -> dict[tuple, bytes]:
+    def get_many(self, keys: list[tuple], scope: Any = None) -> dict[tuple, bytes]:
+        """Stored events among ``keys``. With ``scope`` (a select of the feed's session
+        ids) one query reads the impersonal events of those sessions, with no list of
+        5,000 keys to bind; else the keys are looked up by hash."""
         out = super().get_many(keys)
         rest = {key_hash(k): k for k in keys if k not in out}
-        hashes = list(rest)
-        for i in range(0, len(hashes), CHUNK):
-            for h, data in db.session.execute(
-                sa.select(FeedEvent.key_hash, FeedEvent.data)
-                .where(FeedEvent.key_hash.in_(hashes[i:i + CHUNK]))
-            ):
-                k = rest[h]
-                data = bytes(data)
-                out[k] = data
-                self.put(k, data)
+        if not rest:
+            return out
+        conn = db.session.connection()  # plain rows: no ORM work per event
+        q = sa.select(FeedEvent.key_hash, FeedEvent.data)
+        if scope is not None:
+            batches = [q.where(FeedEvent.session_id.in_(scope),
+                               FeedEvent.personal.is_(False))]
+        else:
+            hashes = list(rest)
+            batches = [q.where(FeedEvent.key_hash.in_(hashes[i:i + CHUNK]))
+                       for i in range(0, len(hashes), CHUNK)]
+        for batch in batches:
+            for h, data in conn.execute(batch).all():
+                k = rest.get(h)
+                if k is not None:
+                    data = bytes(data)
+                    out[k] = data
+                    self.put(k, data)
         return out
 
     def put_many(self, items: list[tuple[tuple, int, int, bytes]]) -> None:
@@ -91,7 +104,8 @@ def flush_pending(_exc: BaseException | None = None) -> None:
 def write(items: list[tuple[tuple, int, int, bytes]]) -> None:
     """Insert the rows (another worker's copy wins) and drop older revisions."""
     rows = [{"session_id": sid, "revision": rev, "key_hash": key_hash(k), "data": data,
-             "created_at": utcnow()} for k, sid, rev, data in items]
+             "personal": bool(k[5] or k[7]), "created_at": utcnow()}
+            for k, sid, rev, data in items]
     try:
         with db.engine.begin() as conn:
             insert: Any = (pg_insert if conn.dialect.name == "postgresql"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from threading import Lock
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -106,7 +107,7 @@ def feed_fingerprint(q: sa.Select[tuple[Session]], extra: str = "") -> tuple[str
     """A cheap hash of what a feed shows (ids, revisions, statuses, change times), and the
     latest change: the ETag and Last-Modified, without loading or rendering the sessions."""
     sub = q.subquery()
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(sub.c.id, sub.c.revision, sub.c.status, sub.c.updated_at, sub.c.room_id)
         .order_by(sub.c.id)
     ).all()
@@ -312,7 +313,7 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
     dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     tz = zone(forum.timezone)
     sub = q.subquery()
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(sub.c.id, sub.c.uid, sub.c.revision, sub.c.updated_at, sub.c.status,
                   sub.c.starts_at, sub.c.ends_at)
         .order_by(sub.c.starts_at, sub.c.id)).all()
@@ -327,7 +328,7 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
         status_value = status.value if hasattr(status, "value") else str(status)
         keys.append((uid, rev, updated.isoformat(), status_value, url, False,
                      forum.timezone, ()))
-    found = event_cache.get_many(keys)
+    found = event_cache.get_many(keys, scope=sa.select(sub.c.id))
     missing = [row[0] for row, k in zip(rows, keys, strict=True) if k not in found]
     if missing:
         new: list[tuple[tuple, int, int, bytes]] = []
@@ -369,8 +370,9 @@ class EventCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def get_many(self, keys: list[tuple]) -> dict[tuple, bytes]:
-        """The stored events among ``keys`` (absent keys are left out)."""
+    def get_many(self, keys: list[tuple], scope: Any = None) -> dict[tuple, bytes]:
+        """The stored events among ``keys`` (absent keys are left out); ``scope`` (the
+        feed's session ids, as a select) lets a database-backed store read them at once."""
         out = {}
         for k in keys:
             data = self.get(k)

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('personal', sa.Boolean(), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
