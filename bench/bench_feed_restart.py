@@ -76,7 +76,7 @@ def main() -> None:
     from delegations.db import alembic, db
     from delegations.models import Role
     from schedule import ical
-    from schedule.calendar_views import session_url_factory
+    from schedule.calendars import session_url_factory
     from schedule.feed_store import FeedEvent
 
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from delegations.app import create_app
 from delegations.db import db
 from schedule import ical
-from schedule.calendar_views import feed_bytes, session_url_factory
+from schedule.calendars import feed_bytes, session_url_factory
 from schedule.feed_store import FeedEvent, FeedStore, flush_pending
 from schedule.services import update_session
 from tests.conftest import base_config

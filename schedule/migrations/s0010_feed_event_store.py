@@ -1,7 +1,7 @@
 """feed events stored per session revision
 
-Revision ID: feed_event_store
-Revises: 0001
+Revision ID: s0010_feed_event_store
+Revises: s0001
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -14,14 +14,16 @@ from delegations.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'feed_event_store'
-down_revision: Union[str, Sequence[str], None] = '0001'
+revision: str = 's0010_feed_event_store'
+down_revision: Union[str, Sequence[str], None] = 's0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
     """Each session's rendered VEVENT, kept with the session's revision."""
+    if sa.inspect(op.get_bind()).has_table('feed_event'):
+        return  # a database whose revisions were recorded before the per-package split
     op.create_table('feed_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
