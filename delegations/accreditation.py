@@ -46,6 +46,9 @@ TRANSITIONS: dict[AccreditationStatus, tuple[AccreditationStatus, ...]] = {
 #: Steps only a coordinator (or admin) may take.
 MANAGER_ONLY = frozenset({S.APPROVED, S.REJECTED, S.BADGE_COLLECTED})
 
+#: The only step the badge desk may take: handing the badge over.
+DESK_STEPS = frozenset({S.BADGE_COLLECTED})
+
 #: Statuses that use a place in a partner organisation's quota.
 QUOTA_STATUSES = (S.SUBMITTED, S.APPROVED, S.BADGE_COLLECTED)
 
@@ -92,7 +95,10 @@ def change_status(acc: Accreditation, new: AccreditationStatus | str, actor: Use
         raise TransitionError(
             f"Cannot go from {old.label} to {new.label}. "
             f"Allowed next steps from {old.label}: {nexts}.")
-    if actor is not None and not actor.is_manager and new in MANAGER_ONLY:
+    if actor is not None and actor.role == Role.DESK:
+        if new not in DESK_STEPS:
+            raise TransitionError("The badge desk can only record a badge as collected.")
+    elif actor is not None and not actor.is_manager and new in MANAGER_ONLY:
         raise TransitionError(f"Only a coordinator can mark an accreditation {new.label.lower()}.")
     warnings: list[str] = []
     if new in QUOTA_STATUSES and old not in QUOTA_STATUSES:

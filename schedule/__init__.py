@@ -26,3 +26,8 @@ def init_app(app: Flask) -> None:
     from . import calendar_views
 
     calendar_views.init_app(app)
+
+    # Badges with QR codes and the check-in desk.
+    from . import badges
+
+    badges.init_app(app)

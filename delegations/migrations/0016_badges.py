@@ -1,0 +1,80 @@
+"""badges, session attendance and the desk role
+
+Revision ID: 0016_badges
+Revises: 0001
+Create Date: 2026-12-02 13:45:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+from delegations.db import UTCDateTime
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0016_badges'
+down_revision: Union[str, Sequence[str], None] = '0001'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+ROLES_BEFORE = ('admin', 'coordinator', 'focal_point', 'delegate')
+ROLES_AFTER = ROLES_BEFORE + ('desk',)
+
+
+def _role_check(roles: tuple[str, ...]) -> None:
+    # the role column is a VARCHAR with a CHECK listing the roles; SQLite needs the table
+    # copied to change a CHECK, which batch mode does
+    with op.batch_alter_table('user_account', recreate='always') as batch:
+        batch.drop_constraint(op.f('ck_user_account_role'), type_='check')
+        batch.create_check_constraint(
+            op.f('ck_user_account_role'),
+            sa.column('role').in_(roles))
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    _role_check(ROLES_AFTER)
+    op.create_table('badge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('accreditation_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('issued_at', UTCDateTime(), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('collected_version', sa.Integer(), nullable=True),
+    sa.Column('collected_at', UTCDateTime(), nullable=True),
+    sa.Column('collected_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_badge_version_positive')),
+    sa.CheckConstraint('valid_until >= valid_from', name=op.f('ck_badge_dates_in_order')),
+    sa.ForeignKeyConstraint(['accreditation_id'], ['accreditation.id'], name=op.f('fk_badge_accreditation_id_accreditation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['collected_by_id'], ['user_account.id'], name=op.f('fk_badge_collected_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_badge_issued_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_badge')),
+    sa.UniqueConstraint('accreditation_id', name=op.f('uq_badge_accreditation_id'))
+    )
+    op.create_table('session_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('delegate_id', sa.Integer(), nullable=False),
+    sa.Column('badge_version', sa.Integer(), nullable=False),
+    sa.Column('entered_at', UTCDateTime(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['delegate_id'], ['delegate.id'], name=op.f('fk_session_attendance_delegate_id_delegate'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_session_attendance_recorded_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_session_attendance_session_id_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_attendance')),
+    sa.UniqueConstraint('session_id', 'delegate_id', name=op.f('uq_session_attendance_session_id_delegate_id'))
+    )
+    op.create_index(op.f('ix_session_attendance_delegate_id'), 'session_attendance', ['delegate_id'], unique=False)
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_index(op.f('ix_session_attendance_delegate_id'), table_name='session_attendance')
+    op.drop_table('session_attendance')
+    op.drop_table('badge')
+    op.execute(sa.text("DELETE FROM user_account WHERE role = 'desk'"))
+    _role_check(ROLES_BEFORE)
