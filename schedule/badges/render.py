@@ -9,6 +9,7 @@ ever does.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -149,5 +150,7 @@ def write_pdfs(badges: list[Badge], out: Path, stem: str) -> list[Path]:
 
 
 def file_stem(forum_short: str, name: str) -> str:
-    safe = "".join(c if c.isalnum() else "-" for c in name).strip("-") or "delegation"
+    """An ASCII file name (it also goes into a Content-Disposition header)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = "-".join("".join(c if c.isalnum() else " " for c in plain).split()) or "delegation"
     return f"{forum_short}-badges-{safe}"
