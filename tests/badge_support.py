@@ -27,7 +27,8 @@ def photo_bytes(size: tuple[int, int] = (420, 560), fmt: str = "JPEG",
     if exif:
         ex = Image.Exif()
         ex[0x010F] = "SecretCam"  # Make
-        ex[0x8825] = {2: ((40, 1), (42, 1), (0, 1))}  # GPS
+        ex[0x0131] = "SecretSoftware 1.0"  # Software
+        ex[0x9003] = "2026:05:16 09:30:00"  # DateTimeOriginal
         kw["exif"] = ex
     img.save(buf, fmt, **kw)
     return buf.getvalue()
