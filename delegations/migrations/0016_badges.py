@@ -26,7 +26,7 @@ ROLES_AFTER = ROLES_BEFORE + ('desk',)
 def _role_check(roles: tuple[str, ...]) -> None:
     # the role column is a VARCHAR with a CHECK listing the roles; SQLite needs the table
     # copied to change a CHECK, which batch mode does
-    with op.batch_alter_table('user_account', recreate='always') as batch:
+    with op.batch_alter_table('user_account') as batch:
         batch.drop_constraint(op.f('ck_user_account_role'), type_='check')
         batch.create_check_constraint(
             op.f('ck_user_account_role'),
