@@ -19,8 +19,10 @@ TEST_SYSTEM_PACKAGES := chromium poppler-utils nodejs npm
 run: setup migrate demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist); each worker has its own SQLite copies, or its
+# own PostgreSQL database (TEST_DATABASE_URL's name plus _gw0, _gw1...). PYTEST_ARGS adds more.
 test: setup-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check .

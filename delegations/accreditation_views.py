@@ -1,21 +1,14 @@
 """Accreditation screens: the coordinator dashboard, the roster with filters and bulk
-actions, spreadsheet import/export, the list of participants, deadlines and quotas.
-Routes live on the ``delegations`` blueprint."""
+actions, deadlines and quotas. Routes live on the ``delegations`` blueprint."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,9 +17,9 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import accreditation, changelog, roster, spreadsheets
+from . import accreditation, changelog, roster
+from .access import can_edit
 from .auth import manager_required, roles_required
 from .db import db
 from .forms import DeadlineForm, OrganisationForm, QuotaForm
@@ -45,19 +38,8 @@ from .models import (
     Role,
     Route,
 )
-from .participants import participants_csv, participants_pdf
 from .timeutil import to_zone, zone
 from .views import bp
-
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
-
 
 # --------------------------------------------------------------------------- dashboard
 
@@ -187,7 +169,7 @@ def roster_bulk(forum: str) -> Any:
         .options(selectinload(Delegate.delegation),
                  selectinload(Delegate.accreditations).selectinload(Accreditation.documents))
     ).all()
-    if any(not current_user.can_edit_delegation(p.delegation_id) for p in people):
+    if any(not can_edit(current_user, p) for p in people):
         abort(403)
     result = accreditation.bulk_action(people, action, current_user)
     db.session.commit()
@@ -198,132 +180,6 @@ def roster_bulk(forum: str) -> Any:
     for w in result.warnings:
         flash(w, "warning")
     return back
-
-
-@bp.get("/<forum>/roster/export.csv")
-@manager_required
-def roster_export_csv(forum: str) -> Any:
-    f = forum_or_404(forum)
-    people = roster.roster(f, roster.RosterFilter(sort="city"))
-    return _download(spreadsheets.export_csv(people), "text/csv; charset=utf-8",
-                     f"roster-{f.short_name}.csv")
-
-
-@bp.get("/<forum>/roster/export.xlsx")
-@manager_required
-def roster_export_xlsx(forum: str) -> Any:
-    f = forum_or_404(forum)
-    people = roster.roster(f, roster.RosterFilter(sort="city"))
-    return _download(
-        spreadsheets.export_xlsx(people),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"roster-{f.short_name}.xlsx")
-
-
-# --------------------------------------------------------------------------- import
-
-
-def _imports_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _forget_old_uploads(max_age_s: int = 24 * 3600) -> None:
-    """Uploaded files waiting for a confirmation that never came are removed after a day."""
-    cutoff = time.time() - max_age_s
-    for path in _imports_folder().glob("*.*"):
-        if TOKEN_RE.match(path.name) and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-
-
-@bp.get("/<forum>/roster/import")
-@manager_required
-def roster_import(forum: str) -> Any:
-    f = forum_or_404(forum)
-    return render_template("delegations/import.html", forum=f, file_error=None,
-                           columns=spreadsheets.COLUMNS)
-
-
-@bp.post("/<forum>/roster/import")
-@manager_required
-def roster_import_post(forum: str) -> Any:
-    f = forum_or_404(forum)
-    try:
-        upload = request.files.get("file")
-    except RequestEntityTooLarge:
-        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error="The file is too big; the limit is 10 MB. Split it "
-                               "into smaller files."), 413
-    if upload is None or not upload.filename:
-        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error="Choose a CSV or XLSX file."), 400
-    data = upload.read(spreadsheets.MAX_BYTES + 1)
-    filename = Path(upload.filename).name
-    try:
-        rows = spreadsheets.read_table(data, filename)
-    except spreadsheets.FileProblem as e:
-        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error=str(e)), 400
-    plan = spreadsheets.check_rows(f, rows)
-    token = None
-    _forget_old_uploads()
-    if plan.ok:
-        ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-        token = f"{secrets.token_hex(16)}.{ext}"
-        (_imports_folder() / token).write_bytes(data)
-    return render_template("delegations/import_preview.html", forum=f, plan=plan, rows=rows,
-                           token=token, filename=filename), (200 if plan.ok else 422)
-
-
-@bp.post("/<forum>/roster/import/confirm")
-@manager_required
-def roster_import_confirm(forum: str) -> Any:
-    f = forum_or_404(forum)
-    token = request.form.get("token", "")
-    filename = request.form.get("filename", "")[:200]
-    if not TOKEN_RE.match(token) or not (_imports_folder() / token).is_file():
-        flash("The uploaded file has expired; upload it again.", "error")
-        return redirect(url_for("delegations.roster_import", forum=forum))
-    path = _imports_folder() / token
-    data = path.read_bytes()
-    try:
-        rows = spreadsheets.read_table(data, token)
-    except spreadsheets.FileProblem as e:
-        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error=str(e)), 400
-    plan = spreadsheets.check_rows(f, rows)  # again: the roster may have changed since
-    if not plan.ok:
-        return render_template("delegations/import_preview.html", forum=f, plan=plan,
-                               rows=rows, token=None, filename=filename), 422
-    try:
-        created, updated = spreadsheets.apply_plan(f, plan, current_user, filename)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    path.unlink(missing_ok=True)
-    flash(f"Imported {filename}: {created} delegates added, {updated} updated, "
-          f"{len(plan.rows) - created - updated} unchanged.", "info")
-    return redirect(url_for("delegations.roster_list", forum=forum))
-
-
-# --------------------------------------------------------------------------- participants
-
-
-@bp.get("/<forum>/participants.csv")
-@manager_required
-def participants_list_csv(forum: str) -> Any:
-    f = forum_or_404(forum)
-    return _download(participants_csv(f), "text/csv; charset=utf-8",
-                     f"participants-{f.short_name}.csv")
-
-
-@bp.get("/<forum>/participants.pdf")
-@manager_required
-def participants_list_pdf(forum: str) -> Any:
-    f = forum_or_404(forum)
-    return _download(participants_pdf(f), "application/pdf", f"participants-{f.short_name}.pdf")
 
 
 # --------------------------------------------------------------------------- deadlines

@@ -7,18 +7,32 @@ environment variables, ``DATABASE_URL``, then the mapping a test passes in.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import alembic, db
 
 ROOT = Path(__file__).resolve().parent.parent
+# In a checkout the templates sit beside the packages; an installed wheel carries them inside
+# this package (see setup.py).
+TEMPLATES = (Path(__file__).resolve().parent / "templates"
+             if (Path(__file__).resolve().parent / "templates").is_dir() else ROOT / "templates")
+
+
+def _default_instance_path() -> Path:
+    """instance/ of the checkout; for an installed wheel, <venv>/var/forum-desk-instance."""
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / "instance"
+    return Path(sys.prefix) / "var" / "forum-desk-instance"
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -39,12 +53,13 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    instance_path = Path(os.environ.get("FORUM_DESK_INSTANCE", ROOT / "instance")).resolve()
+    instance_path = Path(os.environ.get("FORUM_DESK_INSTANCE")
+                         or _default_instance_path()).resolve()
     app = Flask(
         "delegations",
         instance_path=str(instance_path),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES),
     )
     app.config.from_mapping(
         SECRET_KEY=None,
@@ -60,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         DEFAULT_FORUM=None,
+        PROXY_FIX_X_FOR=0,
         ALEMBIC={"script_location": str(Path(__file__).parent / "migrations")},
     )
     app.config.from_pyfile("config.py", silent=True)
@@ -80,16 +96,37 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": {"url": url, **_engine_options(url)}})
     instance_path.mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        # behind a proxy, the client's address (which the login throttle counts by) is the
+        # one the proxy saw; trust exactly as many proxies as are configured
+        n = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+
+    app.config["ALEMBIC"].setdefault("version_locations", []).extend(
+        _module_migrations(app.config["FORUM_DESK_MODULES"]))
     db.init_app(app)
     alembic.init_app(app)
     with app.app_context():
         _configure_engine(db.engine)
 
-    from . import auth, cli, errors, nav, text, timeutil, views
+    from . import (
+        accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
+        auth,
+        cli,
+        errors,
+        jobs,
+        nav,
+        roster_file_views,  # noqa: F401
+        roster_views,  # noqa: F401
+        text,
+        timeutil,
+        views,
+    )
 
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
+    jobs.init_app(app)
     text.init_app(app)
     nav.init_app(app)
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
@@ -102,6 +139,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         importlib.import_module(module_name).init_app(app)
 
     return app
+
+
+def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
+    """Each module's own migrations folder, as its own Alembic branch named after it."""
+    found = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        folder = Path(spec.origin).parent / "migrations" if spec and spec.origin else None
+        if folder is not None and folder.is_dir():
+            found.append((name, str(folder)))
+    return found
 
 
 def _configure_engine(engine: sa.Engine) -> None:

@@ -31,6 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
+from . import throttle
 from .db import db, utcnow
 from .models import LoginAttempt, Role, User
 
@@ -107,6 +108,8 @@ def create_user(
 
 
 def recent_failures(email: str) -> int:
+    """Failed logins for an account in the window, from any address (for the record: the
+    throttle itself counts per account and address, see ``throttle``)."""
     window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
     return db.session.scalar(
         sa.select(sa.func.count(LoginAttempt.id)).where(
@@ -116,13 +119,8 @@ def recent_failures(email: str) -> int:
 
 
 def authenticate(email: str, password: str, remote_addr: str = "") -> User | None:
-    """Check credentials; record a failure. Raises PermissionError when throttled."""
+    """Check credentials; record a failure (throttling is the login view's, per address)."""
     email = email.strip().lower()
-    if recent_failures(email) >= current_app.config["LOGIN_MAX_FAILURES"]:
-        raise PermissionError(
-            "Too many failed attempts for this account. "
-            f"Wait {current_app.config['LOGIN_WINDOW_MINUTES']} minutes and try again."
-        )
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
@@ -156,18 +154,27 @@ def login() -> Any:
     return render_template("auth/login.html", form=LoginForm())
 
 
+def _throttled(which: str) -> Any:
+    """The login page again, with what was typed and why it is refused for now."""
+    minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
+    form = LoginForm()
+    form.form_errors.append(
+        "Too many failed attempts for this account from your address. "
+        f"Wait {minutes} minutes and try again, or ask a coordinator to reset your password."
+        if which == "account" else
+        f"Too many failed attempts from your address. Wait {minutes} minutes and try again.")
+    return current_app.make_response((render_template("auth/login.html", form=form), 429))
+
+
 @bp.post("/login")
 @public
+@throttle.login_limits(_throttled)
 def login_post() -> Any:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
-    try:
-        user = authenticate(form.email.data or "", form.password.data or "",
-                            request.remote_addr or "")
-    except PermissionError as e:
-        form.form_errors.append(str(e))
-        return render_template("auth/login.html", form=form), 429
+    user = authenticate(form.email.data or "", form.password.data or "",
+                        request.remote_addr or "")
     if user is None:
         db.session.commit()  # keep the recorded failure
         form.form_errors.append("Wrong e-mail or password.")
@@ -220,5 +227,6 @@ def _desk_gate(view: Any) -> Any:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
+    throttle.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_require_login)

@@ -35,4 +35,6 @@ def init_app(app: Flask) -> None:
     def http_error(e: HTTPException) -> Any:
         if e.code is None or e.code < 400:
             return e
+        if e.response is not None:  # a view's own page for it (the login throttle's)
+            return e.response
         return _render(e.code, e.description if e.code not in MESSAGES else None)

@@ -436,13 +436,16 @@ class User(UserMixin, Base):
             return self.delegate.delegation_id
         return None
 
+    # For templates: the rules themselves live in ``delegations.access``.
     def can_see_delegation(self, delegation_id: int) -> bool:
-        return self.is_manager or self.own_delegation_id == delegation_id
+        from .access import can_see_delegation
+
+        return can_see_delegation(self, delegation_id)
 
     def can_edit_delegation(self, delegation_id: int) -> bool:
-        return self.is_manager or (
-            self.role == Role.FOCAL_POINT and self.delegation_id == delegation_id
-        )
+        from .access import can_edit_delegation
+
+        return can_edit_delegation(self, delegation_id)
 
 
 class ChangeLog(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from .accreditation import ACTIVE_STATUSES
 from .db import db, utcnow
 from .models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
+from .pdf import html_to_pdf
 from .spreadsheets import neutralise
 from .timeutil import to_zone
 
@@ -74,10 +75,8 @@ def participants_csv(forum: Forum) -> bytes:
 def participants_pdf(forum: Forum, issued: date | None = None) -> bytes:
     """The list as an A4 PDF. Needs an app context (templates); fonts come from the system
     (Noto covers Latin, Cyrillic, CJK and Arabic) and WeasyPrint embeds the subsets used."""
-    from weasyprint import HTML  # imported when a PDF is asked for: it is slow to load
-
     issued = issued or to_zone(utcnow(), forum.timezone).date()
     entries = participants(forum)
     html = render_template("delegations/participants_pdf.html", forum=forum, entries=entries,
                            issued=issued, total=sum(len(e.people) for e in entries))
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

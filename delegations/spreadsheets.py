@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from . import changelog
-from .accreditation import TIMESTAMP_FIELD, TRANSITIONS
 from .db import db, utcnow
 from .models import (
     Accreditation,
@@ -42,6 +41,7 @@ from .models import (
     Route,
     User,
 )
+from .status import TIMESTAMP_FIELD, TRANSITIONS, history_entry, record_statuses, set_status
 from .timeutil import is_valid_zone
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -506,12 +506,11 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None,
             changed = True
         for k, v in r.acc.items():
             if getattr(acc, k) != v:
-                setattr(acc, k, v)
+                if k == "status":  # checked against the pipeline by check_rows
+                    set_status(acc, v, actor, source="spreadsheet", at=now)
+                else:
+                    setattr(acc, k, v)
                 changed = True
-                if k == "status":
-                    acc.status_changed_at = now
-                    if v in TIMESTAMP_FIELD:
-                        setattr(acc, TIMESTAMP_FIELD[v], now)
         updated += changed
     db.session.flush()
     if new_rows:
@@ -528,7 +527,14 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None,
             if r.acc["status"] in TIMESTAMP_FIELD:
                 values[TIMESTAMP_FIELD[r.acc["status"]]] = now
             accs.append(values)
-        db.session.execute(sa.insert(Accreditation), accs)
+        acc_ids = db.session.scalars(
+            sa.insert(Accreditation).returning(Accreditation.id, sort_by_parameter_order=True),
+            accs).all()
+        record_statuses(
+            history_entry(actor, acc_id, person_id,
+                          f"{r.person['given_names']} {r.person['family_name']}".strip(),
+                          None, r.acc["status"], "spreadsheet", at=now)
+            for acc_id, person_id, r in zip(acc_ids, ids, new_rows, strict=True))
         created = len(ids)
     changelog.record(actor, "roster", forum.id, "import",
                      f"Imported {filename or 'a file'}: {created} created, {updated} updated",

@@ -1,6 +1,7 @@
 """The programme: venues, rooms, sessions, speaker slots, clashes, calendars and briefing
 books. Builds on ``delegations``; registered by the app factory through
-``FORUM_DESK_MODULES``."""
+``FORUM_DESK_MODULES``, which also adds ``schedule/migrations`` (the Alembic branch
+"schedule") to the migrations."""
 
 from __future__ import annotations
 
@@ -10,22 +11,34 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from delegations.nav import add_nav
 
-    from . import cli, services, views
+    from . import (
+        access,
+        agenda_views,  # noqa: F401  (routes on the schedule blueprint)
+        book_views,
+        clash_views,  # noqa: F401
+        cli,
+        feed_views,
+        grid_views,  # noqa: F401
+        services,
+        session_views,  # noqa: F401
+        venue_views,  # noqa: F401
+        views,
+    )
 
+    access.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(feed_views.calendars)
+    app.register_blueprint(book_views.books)
+    add_nav(app, "schedule.overview", "Overview", order=0, forum_home=True)
     add_nav(app, "schedule.programme", "Programme", order=30)
+    add_nav(app, "schedule.grid", "Day grid", order=32)
+    add_nav(app, "schedule.clashes", "Clashes", managers_only=True, order=34)
+    add_nav(app, "schedule.my_agenda", "My agenda", order=36)
+    add_nav(app, "schedule.venues", "Venues", managers_only=True, order=38)
+    add_nav(app, "calendars.subscribe", "Calendar", order=40)
+    add_nav(app, "books.index", "Briefing books", order=45)
     cli.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
-
-    # The programme: editing, speakers, clashes, timetable views (issue 4).
-    from . import programme_views
-
-    programme_views.init_app(app)
-
-    # Calendar feeds and briefing books (issue 5).
-    from . import calendar_views
-
-    calendar_views.init_app(app)
 
     # Badges with QR codes and the check-in desk.
     from . import badges

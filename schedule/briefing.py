@@ -6,8 +6,8 @@ Three steps, kept apart:
   its hash is the fingerprint of the inputs and its sessions are the edition's snapshot;
 - ``book_html`` renders that data with ``templates/books/book.html`` (Jinja autoescaping:
   every user string prints as text);
-- ``html_to_pdf`` prints HTML to PDF bytes with a URL fetcher that refuses ``file:`` and
-  every outside URL (only the app's own static files are served).
+- ``delegations.pdf.html_to_pdf`` prints HTML to PDF bytes with the one safe URL fetcher
+  (only the app's own static files; no ``file:``, no network).
 
 ``current_edition`` stores each rendering as a ``BriefingBookEdition``: unchanged data
 serves the stored PDF; changed data makes the next edition, with a "changes since the last
@@ -18,20 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-from werkzeug.security import safe_join
 
 from delegations.db import db, utcnow
 from delegations.models import (
@@ -44,15 +38,14 @@ from delegations.models import (
     Route,
     User,
 )
+from delegations.pdf import html_to_pdf
 from delegations.timeutil import to_zone
 
-from .gcpause import gc_paused
 from .ical import location, ordinal
 from .models import BriefingBookEdition, Room, Session, SpeakerSlot
 
 WORDS_PER_MINUTE = 120
 PAPERS = {"A4": "A4", "LETTER": "Letter"}
-BASE_URL = "https://forum-desk.invalid/"
 
 ROUTE_INSTRUCTIONS: dict[str, list[str]] = {
     Route.NATIONAL_DELEGATION.value: [
@@ -319,34 +312,6 @@ def book_html(data: dict[str, Any], *, edition: int, issued_at: datetime,
         paper=PAPERS.get(paper.upper(), "A4"),
         dt=_dt,
     )
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Serves only ``BASE_URL/static/...`` from the app's static folder; refuses ``file:``,
-    ``http(s):`` elsewhere and everything else (a user-typed URL cannot reach the disk or
-    the network)."""
-
-    def __init__(self, static_folder: str | None) -> None:
-        super().__init__(allowed_protocols=["https"])
-        self.static_folder = static_folder
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        base = urlsplit(BASE_URL)
-        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) \
-                or not parts.path.startswith("/static/") or not self.static_folder:
-            raise ValueError(f"refused to fetch {url!r}: only the app's static files")
-        path = safe_join(self.static_folder, parts.path.removeprefix("/static/"))
-        if path is None or not Path(path).is_file():
-            raise ValueError(f"no static file {parts.path!r}")
-        mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, Path(path).read_bytes(), {"Content-Type": mime})
-
-
-def html_to_pdf(html: str, *, static_folder: str | None = None, title: str = "") -> bytes:
-    doc = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_folder))
-    with gc_paused():
-        return doc.write_pdf()
 
 
 # --------------------------------------------------------------------------- editions

@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from delegations.db import db
+from delegations.gcpause import gc_paused
 from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 from delegations.timeutil import day_bounds, to_zone
 
-from .gcpause import gc_paused
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
 
 

@@ -1,20 +1,27 @@
-"""Command line: ``flask forum demo|export|import``."""
+"""Command line of the programme: ``flask forum``, ``flask schedule``, ``flask calendar``,
+``flask books``."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from delegations.auth import create_user, hash_password
 from delegations.db import db
 from delegations.models import Delegate, Delegation, Forum, Role, User
 
+from . import briefing
+from . import clashes as clash_mod
+from .calendars import feed_bytes
 from .forum_io import ForumFileError, export_forum, import_forum
+from .models import Session
 
 forum_cli = AppGroup("forum", help="Load, export and import whole forums.")
 
@@ -107,5 +114,154 @@ def import_command(file: Path) -> None:
     click.echo(f"Imported {forum.short_name}: {len(forum.delegations)} delegations.")
 
 
+schedule_cli = AppGroup("schedule", help="The programme: clashes.")
+
+
+@schedule_cli.command("clashes")
+@click.option("--forum", "short", help="Forum short name (default: every forum).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def clashes_command(short: str | None, as_json: bool) -> None:
+    """Print every clash of a forum (or of all forums)."""
+    q = sa.select(Forum).order_by(Forum.start_date)
+    if short:
+        q = q.where(Forum.short_name == short)
+    forums = db.session.scalars(q).all()
+    if short and not forums:
+        raise click.ClickException(f"no forum called {short!r}")
+    found = [(f, c) for f in forums for c in clash_mod.forum_clashes(f)]
+    totals = clash_mod.counts(c for _, c in found)
+    if as_json:
+        click.echo(json.dumps([c.to_dict() | ({} if short else {"forum": f.short_name})
+                               for f, c in found], indent=2, ensure_ascii=False))
+    else:
+        for f, c in found:
+            click.echo(f"[{f.short_name}] {c.severity.value.upper():7} {c.kind.value}: "
+                       f"{c.message}")
+        click.echo(f"{totals['error']} error(s), {totals['warning']} warning(s)")
+    if totals["error"]:  # so that a script can gate on it; warnings alone pass
+        raise SystemExit(1)
+
+
+calendar_cli = AppGroup("calendar", help="Export iCalendar feeds.")
+books_cli = AppGroup("books", help="Build briefing books.")
+
+
+def _one_forum(short: str | None) -> Forum:
+    q = sa.select(Forum)
+    if short:
+        q = q.where(Forum.short_name == short)
+    found = db.session.scalars(q).all()
+    if len(found) != 1:
+        raise click.ClickException(
+            f"no forum {short!r}" if short else "name the forum with --forum SHORT")
+    return found[0]
+
+
+def _delegation_by_name(name: str, short: str | None) -> Delegation:
+    q = sa.select(Delegation).where(Delegation.name == name)
+    if short:
+        q = q.join(Forum).where(Forum.short_name == short)
+    found = db.session.scalars(q).all()
+    if len(found) != 1:
+        raise click.ClickException(
+            f"no delegation named {name!r}" if not found else
+            f"{len(found)} delegations are named {name!r}: add --forum SHORT")
+    return found[0]
+
+
+def _delegate_by_email(email: str, short: str | None) -> Delegate:
+    q = sa.select(Delegate).where(sa.func.lower(Delegate.email) == email.strip().lower())
+    if short:
+        q = q.join(Delegation).join(Forum).where(Forum.short_name == short)
+    found = db.session.scalars(q).all()
+    if len(found) != 1:
+        raise click.ClickException(
+            f"no delegate with e-mail {email!r}" if not found else
+            f"{len(found)} delegates have e-mail {email!r}: add --forum SHORT")
+    return found[0]
+
+
+@calendar_cli.command("export")
+@click.option("--forum", "short", help="The whole forum's public programme (forum SHORT name).")
+@click.option("--delegation", "delegation_name", help="One delegation, by name.")
+@click.option("--delegate", "delegate_email", help="One delegate, by e-mail.")
+@click.option("--session", "session_id", type=int, help="One session, by id.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def calendar_export_command(short: str | None, delegation_name: str | None,
+                   delegate_email: str | None, session_id: int | None, out: Path) -> None:
+    """Write a feed to FILE.ics: the same bytes as the web feed but for DTSTAMP."""
+    chosen = [x for x in (delegation_name, delegate_email, session_id) if x is not None]
+    if len(chosen) > 1 or (not chosen and not short):
+        raise click.UsageError(
+            "give one of --forum SHORT, --delegation NAME, --delegate EMAIL, --session ID")
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
+    with current_app.test_request_context("/", base_url=base):
+        if delegation_name is not None:
+            d = _delegation_by_name(delegation_name, short)
+            data, _, _ = feed_bytes(d.forum, delegation=d)
+        elif delegate_email is not None:
+            p = _delegate_by_email(delegate_email, short)
+            data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
+        elif session_id is not None:
+            s = db.session.get(Session, session_id)
+            if s is None or (short and s.forum.short_name != short):
+                raise click.ClickException(f"no session {session_id}")
+            if s.private:
+                raise click.ClickException(
+                    f"session {session_id} is private: export the feed of a delegate in it")
+            data, _, _ = feed_bytes(s.forum, session_id=s.id)
+        else:
+            f = _one_forum(short)
+            data, _, _ = feed_bytes(f)
+    out.write_bytes(data)
+    click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {out}")
+
+
+@books_cli.command("build")
+@click.option("--delegation", "delegation_name", help="One delegation's book, by name.")
+@click.option("--delegate", "delegate_email", help="One delegate's book, by e-mail.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every delegation's book and every delegate's book.")
+@click.option("--forum", "short", help="Limit to this forum (forum SHORT name).")
+@click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False),
+              default="A4", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def books_build_command(delegation_name: str | None, delegate_email: str | None, everything: bool,
+                  short: str | None, paper: str, out: Path) -> None:
+    """Build briefing books into DIR (stored editions are reused when nothing changed)."""
+    if sum(bool(x) for x in (delegation_name, delegate_email, everything)) != 1:
+        raise click.UsageError("give one of --delegation NAME, --delegate EMAIL, --all")
+    out.mkdir(parents=True, exist_ok=True)
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
+    jobs: list[tuple[Forum, dict[str, Any]]] = []
+    if delegation_name:
+        d = _delegation_by_name(delegation_name, short)
+        jobs.append((d.forum, {"delegation": d}))
+    elif delegate_email:
+        p = _delegate_by_email(delegate_email, short)
+        jobs.append((p.delegation.forum, {"delegate": p}))
+    else:
+        q = sa.select(Delegation).order_by(Delegation.forum_id, Delegation.name)
+        if short:
+            q = q.join(Forum).where(Forum.short_name == short)
+        for d in db.session.scalars(q):
+            jobs.append((d.forum, {"delegation": d}))
+            for p in d.delegates:
+                jobs.append((d.forum, {"delegate": p}))
+    written = 0
+    with current_app.test_request_context("/", base_url=base):
+        with click.progressbar(jobs, label="Briefing books", show_pos=True,
+                               hidden=not everything) as bar:
+            for forum, owner in bar:
+                book = briefing.current_edition(forum, paper=paper, **owner)
+                db.session.commit()
+                (out / book.filename).write_bytes(book.edition.pdf)
+                written += 1
+    click.echo(f"Wrote {written} briefing book(s) to {out}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(forum_cli)
+    app.cli.add_command(schedule_cli)
+    app.cli.add_command(calendar_cli)
+    app.cli.add_command(books_cli)

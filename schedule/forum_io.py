@@ -38,7 +38,9 @@ from delegations.models import (
     PartnerQuota,
     Route,
     Series,
+    User,
 )
+from delegations.status import history_entry, record_statuses
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -51,6 +53,7 @@ from .models import (
     Venue,
     VenueTravel,
 )
+from .services import overlaps_among
 
 FORMAT = "forum-desk/1"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -425,7 +428,7 @@ class _Checker:
         return known[v]
 
 
-def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
+def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -> Forum:
     """Check the whole file, then write it (flush only). Raises ForumFileError."""
     c = _Checker()
     if isinstance(raw, dict):
@@ -690,17 +693,10 @@ def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
         sessions.append(se)
 
     # two sessions in one room at once
-    by_room: dict[int, list[tuple[int, Session]]] = {}
-    for i, se in enumerate(sessions):
-        if se.room is not None and se.starts_at and se.ends_at \
-                and se.status != SessionStatus.CANCELLED:
-            by_room.setdefault(id(se.room), []).append((i, se))
-    for items in by_room.values():
-        items.sort(key=lambda t: t[1].starts_at)
-        for (_, a), (j, b) in zip(items, items[1:], strict=False):
-            if b.starts_at < a.ends_at:
-                c.err(f"sessions[{j}].room", f"{b.room.name} is taken by {a.title!r} "
-                                             "at the same time")
+    index = {id(se): i for i, se in enumerate(sessions)}
+    for a, b in overlaps_among(sessions):
+        c.err(f"sessions[{index[id(b)]}].room", f"{b.room.name} is taken by {a.title!r} "
+                                                "at the same time")
 
     if c.problems:
         raise ForumFileError(c.problems)
@@ -720,4 +716,8 @@ def import_forum(raw: bytes | str | dict[str, Any]) -> Forum:
         lo, hi = sorted((a.id, b.id))
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
+    record_statuses(
+        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
+                      "forum_import")
+        for person in delegates.values() for acc in person.accreditations)
     return forum

@@ -42,7 +42,7 @@ def update_session(session: Session, actor: User | None, **changes: Any) -> list
             raise AttributeError(f"a session has no field {name!r}")
     validate_session_fields({"starts_at": session.starts_at, "ends_at": session.ends_at,
                              **changes})
-    with _room_guard(session):
+    with book_room(session):
         for name, value in changes.items():
             if getattr(session, name) != value:
                 changed.append(name)
@@ -161,10 +161,10 @@ def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]
 
 
 @contextmanager
-def _room_guard(session: Session) -> Iterator[None]:
-    """Apply a booking change inside a savepoint.
+def book_room(session: Session) -> Iterator[None]:
+    """Book a room: the one place a session is put in a room at a time.
 
-    The body makes the change (adds the session or sets its fields); on leaving, the
+    Apply a booking change inside a savepoint. The body makes the change (adds the session or sets its fields); on leaving, the
     room is checked and the change flushed. Another session in the room at that time
     (seen by the check, or by the database's constraint or trigger when two saves race)
     rolls the savepoint back and raises RoomTaken with the sessions that hold the room.
@@ -186,6 +186,22 @@ def _room_guard(session: Session) -> Iterator[None]:
                         "room_id") from exc
 
 
+def overlaps_among(sessions: list[Session]) -> list[tuple[Session, Session]]:
+    """Pairs (earlier, later) of sessions not yet written that hold one room at once: the
+    check a whole file gets before any of it is booked (the database never sees them)."""
+    by_room: dict[int, list[Session]] = {}
+    for se in sessions:
+        if se.room is not None and se.starts_at and se.ends_at \
+                and se.status != SessionStatus.CANCELLED:
+            by_room.setdefault(id(se.room), []).append(se)
+    found = []
+    for items in by_room.values():
+        items.sort(key=lambda s: s.starts_at)
+        found += [(a, b) for a, b in zip(items, items[1:], strict=False)
+                  if b.starts_at < a.ends_at]
+    return found
+
+
 def validate_session_fields(fields: dict[str, Any]) -> None:
     if not str(fields.get("title", "x")).strip():
         raise ProgrammeError("A session needs a title.", "title")
@@ -203,7 +219,7 @@ def create_session(forum: Forum, actor: User | None, **fields: Any) -> Session:
     session = Session(forum=forum, **fields)
     if session.private is None:
         session.private = session.kind.private_by_default
-    with _room_guard(session):
+    with book_room(session):
         db.session.add(session)
     touch_session(session, actor, "create", f"Added {session.title!r}")
     db.session.flush()

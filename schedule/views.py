@@ -1,4 +1,8 @@
-"""Forum overview and the programme as a list by day."""
+"""The ``schedule`` blueprint, the forum overview and the programme as a list by day.
+
+The other screen families (``grid_views``, ``agenda_views``, ``session_views``,
+``venue_views``, ``clash_views``) add their routes to ``bp``; ``schedule.init_app`` imports
+them before registering it."""
 
 from __future__ import annotations
 
@@ -85,7 +89,3 @@ def programme(forum: str) -> Any:
         home_tz=home_tz,
         zone_names=zone_names(),
     )
-
-
-# The programme editor, clashes, day grid and agendas add their routes to ``bp``.
-from . import programme_views  # noqa: E402,F401

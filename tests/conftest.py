@@ -55,7 +55,27 @@ if TOOLS.exists() and not os.access(TOOLS, os.W_OK):
     # the checkers install their readers into tools/.cache; elsewhere when shared/ is read-only
     os.environ.setdefault("CHECK_TOOLS_CACHE",
                           str(Path.home() / ".cache" / "forum-desk-check-tools"))
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def worker_database_url(url: str | None) -> str | None:
+    """Under pytest-xdist each worker wipes and migrates its own PostgreSQL database: the
+    given one's name plus the worker's id (``test_gw0``), created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    given = sa.engine.make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = sa.create_engine(given.set(drivername="postgresql+psycopg"),
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                       {"n": name}) is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = worker_database_url(os.environ.get("TEST_DATABASE_URL"))
 PASSWORD = "correct horse battery"
 
 

@@ -69,7 +69,8 @@ def test_the_whole_pipeline_with_who_and_when(app, world, make_delegate, make_us
     assert [e.action for e in log] == ["status:submitted", "status:approved",
                                        "status:badge_collected"]
     assert {e.actor for e in log} == {"coord@example.org"}
-    assert log[1].details == {"from": "submitted", "to": "approved", "delegate_id": p.id}
+    assert log[1].details == {"from": "submitted", "to": "approved", "delegate_id": p.id,
+                              "source": "form"}
     with pytest.raises(TransitionError, match="none \\(this is the last step\\)"):
         change_status(acc, S.WITHDRAWN, coord)
 

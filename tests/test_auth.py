@@ -27,15 +27,40 @@ def test_login_then_logout(client, auth, make_user, make_forum):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
+def _post_login(client, email, password, address):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
 def test_throttling_after_repeated_failures(client, app, make_user):
     make_user(Role.COORDINATOR, email="coord@example.org")
+    stranger = "203.0.113.9"
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert client.post("/login", data={"email": "coord@example.org",
-                                           "password": "nope nope"}).status_code == 401
-    # even the right password is refused while throttled
-    r = client.post("/login", data={"email": "coord@example.org", "password": PASSWORD})
+        assert _post_login(client, "coord@example.org", "nope nope", stranger).status_code == 401
+    # even the right password is refused from that address while throttled, with the reason
+    r = _post_login(client, "coord@example.org", PASSWORD, stranger)
     assert r.status_code == 429
-    assert b"Too many failed attempts" in r.data
+    assert b"Too many failed attempts for this account from your address" in r.data
+    assert b'value="coord@example.org"' in r.data
+    # ...but the stranger has not locked the real user out: from their own address they log in
+    r = _post_login(app.test_client(), "coord@example.org", PASSWORD, "198.51.100.7")
+    assert r.status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_throttled(client, app, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 8
+    make_user(Role.COORDINATOR, email="coord@example.org")
+    stranger = "203.0.113.10"
+    for n in range(8):
+        r = _post_login(client, f"guess{n}@example.org", "nope nope", stranger)
+        assert r.status_code == 401
+    r = _post_login(client, "another@example.org", "nope nope", stranger)
+    assert r.status_code == 429
+    assert b"Too many failed attempts from your address" in r.data
+    # successful logins do not count against anyone
+    for _ in range(3):
+        c = app.test_client()
+        assert _post_login(c, "coord@example.org", PASSWORD, "198.51.100.8").status_code == 302
 
 
 def test_open_redirect_is_refused(client, make_user, make_forum):

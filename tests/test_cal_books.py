@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from delegations.db import db
 from delegations.models import Delegate, Delegation, Role
+from delegations.pdf import StaticOnlyFetcher, html_to_pdf
 from delegations.timeutil import local_to_utc
-from schedule.briefing import StaticOnlyFetcher, html_to_pdf
 from schedule.models import BriefingBookEdition, SpeakerRole, SpeakerSlot
 from schedule.services import cancel_session, update_session
 from tests.cal_support import pdf_check

@@ -184,7 +184,7 @@ def test_cli_prints_json(app: Any, runner: Any, make_forum: Any, make_delegate: 
     make_session(f, start=ny(17, 11), end=ny(17, 12), speakers=[p])
     db.session.commit()
     res = runner.invoke(args=["schedule", "clashes", "--forum", "CLI1", "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # an error-severity clash fails a script
     data = json.loads(res.output)
     assert data[0]["kind"] == "person_double_booked"
     assert data[0]["severity"] == "error"
@@ -192,5 +192,22 @@ def test_cli_prints_json(app: Any, runner: Any, make_forum: Any, make_delegate: 
     assert data[0]["people"][0]["name"] == "Ana Lopes"
     res = runner.invoke(args=["schedule", "clashes", "--forum", "CLI1"])
     assert "Ana Lopes" in res.output and "error" in res.output.lower()
+    assert res.exit_code == 1
     res = runner.invoke(args=["schedule", "clashes", "--forum", "NOPE"])
     assert res.exit_code != 0
+
+
+def test_cli_exit_code_follows_error_severity(app: Any, runner: Any, make_forum: Any,
+                                              make_delegate: Any, make_delegation: Any,
+                                              make_session: Any) -> None:
+    f = make_forum(short_name="CLI2")
+    p = make_delegate(make_delegation(f))
+    make_session(f, start=ny(17, 10), end=ny(17, 11), speakers=[p])
+    db.session.commit()
+    res = runner.invoke(args=["schedule", "clashes", "--forum", "CLI2"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s)" in res.output
+    make_session(f, start=ny(17, 10, 30), end=ny(17, 11, 30), speakers=[p])
+    db.session.commit()
+    res = runner.invoke(args=["schedule", "clashes", "--forum", "CLI2"])
+    assert res.exit_code == 1 and "1 error(s)" in res.output

@@ -1,4 +1,5 @@
-"""initial schema
+"""initial schema: the delegations package's tables (people, organisations, accreditation,
+users, change log). The programme's tables migrate from schedule/migrations.
 
 Revision ID: 0001
 Revises:
@@ -92,16 +93,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_quota')),
     sa.UniqueConstraint('forum_id', 'organisation_id', name=op.f('uq_partner_quota_forum_id_organisation_id'))
     )
-    op.create_table('venue',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('forum_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('address', sa.Text(), nullable=False),
-    sa.Column('access_instructions', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_venue_forum_id_forum'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_venue')),
-    sa.UniqueConstraint('forum_id', 'name', name=op.f('uq_venue_forum_id_name'))
-    )
     op.create_table('delegate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('delegation_id', sa.Integer(), nullable=False),
@@ -126,29 +117,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_delegate_delegation_id'), 'delegate', ['delegation_id'], unique=False)
     op.create_index(op.f('ix_delegate_email'), 'delegate', ['email'], unique=False)
-    op.create_table('room',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('venue_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('capacity', sa.Integer(), nullable=True),
-    sa.Column('interpretation_languages', sa.String(length=100), nullable=False),
-    sa.Column('online', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['venue_id'], ['venue.id'], name=op.f('fk_room_venue_id_venue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_room')),
-    sa.UniqueConstraint('venue_id', 'name', name=op.f('uq_room_venue_id_name'))
-    )
-    op.create_table('venue_travel',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('from_venue_id', sa.Integer(), nullable=False),
-    sa.Column('to_venue_id', sa.Integer(), nullable=False),
-    sa.Column('minutes', sa.Integer(), nullable=False),
-    sa.CheckConstraint('from_venue_id < to_venue_id', name=op.f('ck_venue_travel_pair_ordered')),
-    sa.CheckConstraint('minutes >= 0', name=op.f('ck_venue_travel_minutes_not_negative')),
-    sa.ForeignKeyConstraint(['from_venue_id'], ['venue.id'], name=op.f('fk_venue_travel_from_venue_id_venue'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['to_venue_id'], ['venue.id'], name=op.f('fk_venue_travel_to_venue_id_venue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_venue_travel')),
-    sa.UniqueConstraint('from_venue_id', 'to_venue_id', name=op.f('uq_venue_travel_from_venue_id_to_venue_id'))
-    )
     op.create_table('accreditation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('delegate_id', sa.Integer(), nullable=False),
@@ -172,68 +140,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accreditation')),
     sa.UniqueConstraint('delegate_id', 'forum_id', name=op.f('uq_accreditation_delegate_id_forum_id'))
     )
-    op.create_table('briefing_book_edition',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('delegate_id', sa.Integer(), nullable=True),
-    sa.Column('delegation_id', sa.Integer(), nullable=True),
-    sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('issued_at', UTCDateTime(), nullable=False),
-    sa.Column('paper', sa.String(length=10), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('snapshot', sa.JSON(), nullable=False),
-    sa.Column('pdf', sa.LargeBinary(), nullable=False),
-    sa.CheckConstraint('(delegate_id IS NULL) <> (delegation_id IS NULL)', name=op.f('ck_briefing_book_edition_one_owner')),
-    sa.ForeignKeyConstraint(['delegate_id'], ['delegate.id'], name=op.f('fk_briefing_book_edition_delegate_id_delegate'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['delegation_id'], ['delegation.id'], name=op.f('fk_briefing_book_edition_delegation_id_delegation'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_briefing_book_edition'))
-    )
-    op.create_index('ix_briefing_book_owner', 'briefing_book_edition', ['delegate_id', 'delegation_id', 'number'], unique=False)
-    op.create_table('feed_token',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('delegate_id', sa.Integer(), nullable=True),
-    sa.Column('delegation_id', sa.Integer(), nullable=True),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', UTCDateTime(), nullable=True),
-    sa.Column('last_used_at', UTCDateTime(), nullable=True),
-    sa.CheckConstraint('(delegate_id IS NULL) <> (delegation_id IS NULL)', name=op.f('ck_feed_token_one_owner')),
-    sa.ForeignKeyConstraint(['delegate_id'], ['delegate.id'], name=op.f('fk_feed_token_delegate_id_delegate'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['delegation_id'], ['delegation.id'], name=op.f('fk_feed_token_delegation_id_delegation'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_token')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_feed_token_token_hash'))
-    )
-    op.create_table('session',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.String(length=120), nullable=False),
-    sa.Column('forum_id', sa.Integer(), nullable=False),
-    sa.Column('room_id', sa.Integer(), nullable=True),
-    sa.Column('title', sa.String(length=400), nullable=False),
-    sa.Column('kind', sa.Enum('plenary', 'general_debate', 'roundtable', 'hearing', 'policy_debate', 'side_event', 'bilateral', 'private_meeting', 'press_conference', 'reception', 'delegation_briefing', name='sessionkind', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('official', sa.Boolean(), nullable=False),
-    sa.Column('private', sa.Boolean(), nullable=False),
-    sa.Column('organiser', sa.String(length=300), nullable=False),
-    sa.Column('chairs', sa.String(length=500), nullable=False),
-    sa.Column('status', sa.Enum('tentative', 'confirmed', 'cancelled', name='sessionstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('starts_at', UTCDateTime(), nullable=False),
-    sa.Column('ends_at', UTCDateTime(), nullable=False),
-    sa.Column('location_note', sa.String(length=300), nullable=False),
-    sa.Column('online_link', sa.String(length=500), nullable=False),
-    sa.Column('background', sa.Text(), nullable=False),
-    sa.Column('expected_attendance', sa.Integer(), nullable=True),
-    sa.Column('objectives', sa.Text(), nullable=False),
-    sa.Column('points_to_make', sa.Text(), nullable=False),
-    sa.Column('press_line', sa.Text(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_session_ends_after_start')),
-    sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_session_forum_id_forum'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_session_room_id_room'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_session')),
-    sa.UniqueConstraint('uid', name=op.f('uq_session_uid'))
-    )
-    op.create_index(op.f('ix_session_forum_id'), 'session', ['forum_id'], unique=False)
-    op.create_index('ix_session_room_time', 'session', ['room_id', 'starts_at'], unique=False)
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -275,94 +181,21 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_change_log_at'), 'change_log', ['at'], unique=False)
     op.create_index('ix_change_log_entity', 'change_log', ['entity', 'entity_id'], unique=False)
-    op.create_table('speaker_slot',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('session_id', sa.Integer(), nullable=False),
-    sa.Column('delegate_id', sa.Integer(), nullable=True),
-    sa.Column('guest_name', sa.String(length=300), nullable=False),
-    sa.Column('guest_function', sa.String(length=300), nullable=False),
-    sa.Column('role', sa.Enum('keynote', 'panellist', 'moderator', 'speaker', 'from_the_floor', 'participant', name='speakerrole', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('order', sa.Integer(), nullable=False),
-    sa.Column('minutes', sa.Integer(), nullable=True),
-    sa.Column('remote', sa.Boolean(), nullable=False),
-    sa.Column('notes', sa.Text(), nullable=False),
-    sa.CheckConstraint("delegate_id IS NOT NULL OR guest_name <> ''", name=op.f('ck_speaker_slot_delegate_or_guest')),
-    sa.ForeignKeyConstraint(['delegate_id'], ['delegate.id'], name=op.f('fk_speaker_slot_delegate_id_delegate'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_speaker_slot_session_id_session'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_speaker_slot'))
-    )
-    op.create_index(op.f('ix_speaker_slot_delegate_id'), 'speaker_slot', ['delegate_id'], unique=False)
-    op.create_index(op.f('ix_speaker_slot_session_id'), 'speaker_slot', ['session_id'], unique=False)
     # ### end Alembic commands ###
-    _room_guard_up()
-
-
-# Two sessions that are not cancelled may not hold one room at overlapping times.
-# PostgreSQL: an exclusion constraint over (room, time range). SQLite: triggers that abort
-# the write; SQLite runs one writer at a time, so check and write cannot be split.
-_SQLITE_OVERLAP = """
-    WHEN NEW.room_id IS NOT NULL AND NEW.status <> 'cancelled' AND EXISTS (
-        SELECT 1 FROM session AS other
-        WHERE other.room_id = NEW.room_id {same_row}
-          AND other.status <> 'cancelled'
-          AND other.starts_at < NEW.ends_at AND other.ends_at > NEW.starts_at)
-    BEGIN SELECT RAISE(ABORT, 'room_double_booked: the room is taken at that time'); END
-"""
-
-
-def _room_guard_up() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        op.execute(
-            "ALTER TABLE session ADD CONSTRAINT ex_session_room_double_booked "
-            "EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&) "
-            "WHERE (room_id IS NOT NULL AND status <> 'cancelled')"
-        )
-    elif dialect == "sqlite":
-        # In a BEFORE INSERT trigger the new row is not in the table yet (and NEW.id is
-        # undefined), so only the update trigger has to skip the row itself.
-        op.execute("CREATE TRIGGER tr_session_room_insert BEFORE INSERT ON session"
-                   + _SQLITE_OVERLAP.format(same_row=""))
-        op.execute("CREATE TRIGGER tr_session_room_update BEFORE UPDATE OF room_id, status, "
-                   "starts_at, ends_at ON session"
-                   + _SQLITE_OVERLAP.format(same_row="AND other.id <> NEW.id"))
-
-
-def _room_guard_down() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute("ALTER TABLE session DROP CONSTRAINT IF EXISTS ex_session_room_double_booked")
-    elif dialect == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS tr_session_room_insert")
-        op.execute("DROP TRIGGER IF EXISTS tr_session_room_update")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    _room_guard_down()
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_index(op.f('ix_speaker_slot_session_id'), table_name='speaker_slot')
-    op.drop_index(op.f('ix_speaker_slot_delegate_id'), table_name='speaker_slot')
-    op.drop_table('speaker_slot')
     op.drop_index('ix_change_log_entity', table_name='change_log')
     op.drop_index(op.f('ix_change_log_at'), table_name='change_log')
     op.drop_table('change_log')
     op.drop_table('accreditation_document')
     op.drop_table('user_account')
-    op.drop_index('ix_session_room_time', table_name='session')
-    op.drop_index(op.f('ix_session_forum_id'), table_name='session')
-    op.drop_table('session')
-    op.drop_table('feed_token')
-    op.drop_index('ix_briefing_book_owner', table_name='briefing_book_edition')
-    op.drop_table('briefing_book_edition')
     op.drop_table('accreditation')
-    op.drop_table('venue_travel')
-    op.drop_table('room')
     op.drop_index(op.f('ix_delegate_email'), table_name='delegate')
     op.drop_index(op.f('ix_delegate_delegation_id'), table_name='delegate')
     op.drop_table('delegate')
-    op.drop_table('venue')
     op.drop_table('partner_quota')
     op.drop_table('delegation')
     op.drop_table('deadline')

@@ -15,5 +15,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.config.setdefault("DESK_ENDPOINT", "badges.desk_home")
-    add_nav(app, "badges.index", "Badges", managers_only=True, order=45)
+    add_nav(app, "badges.index", "Badges", managers_only=True, order=47)
     cli.init_app(app)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from delegations import changelog
-from delegations.accreditation import change_status
 from delegations.db import db, utcnow
 from delegations.models import AccreditationStatus, Delegate, Forum, User
+from delegations.status import change_status
 from delegations.timeutil import fmt_datetime, fmt_day, to_zone
 
 from ..models import Session, SessionStatus
@@ -68,9 +68,10 @@ def _find(text: str, forum: Forum) -> Verdict:
 
 
 def check_in(text: str, forum: Forum, actor: User | None, *, session: Session | None = None,
-             now: datetime | None = None) -> Verdict:
+             now: datetime | None = None, source: str = "desk") -> Verdict:
     """Check a badge number in: at the pass office when ``session`` is None (records the
-    collection), else at that session's door (records the entry). Flushes, never commits."""
+    collection), else at that session's door (records the entry). Flushes, never commits.
+    ``source`` goes into the status history ("desk" for the page, "cli")."""
     now = now or utcnow()
     found = _find(text, forum)
     if not found.ok:
@@ -82,12 +83,12 @@ def check_in(text: str, forum: Forum, actor: User | None, *, session: Session | 
         return _refuse("expired", f"Expired: valid until {fmt_day(badge.valid_until)}.",
                        badge, token)
     if session is None:
-        return _collect(badge, token, forum, actor, now, today)
+        return _collect(badge, token, forum, actor, now, today, source)
     return _enter(badge, token, forum, session, actor, now, today)
 
 
 def _collect(badge: Badge, token: str, forum: Forum, actor: User | None, now: datetime,
-             today: date) -> Verdict:
+             today: date, source: str) -> Verdict:
     days = int(current_app.config.get("BADGE_PICKUP_DAYS", DEFAULT_PICKUP_DAYS))
     opens = badge.valid_from - timedelta(days=days)
     if today < opens:
@@ -104,7 +105,8 @@ def _collect(badge: Badge, token: str, forum: Forum, actor: User | None, now: da
     badge.collected_by_id = actor.id if actor is not None else None
     if acc.status == AccreditationStatus.APPROVED:
         change_status(acc, AccreditationStatus.BADGE_COLLECTED, actor,
-                      note=f"badge version {badge.version} handed over at the pass office")
+                      note=f"badge version {badge.version} handed over at the pass office",
+                      source=source)
     else:  # a re-issued badge collected again: the status is badge collected already
         changelog.record(actor, "accreditation", acc.id, "badge:collected",
                          f"{acc.delegate.full_name}: re-issued badge collected "

@@ -77,7 +77,7 @@ def check_in_command(token: str, session_id: int | None) -> None:
     session = db.session.get(Session, session_id) if session_id else None
     if session_id and session is None:
         raise click.ClickException(f"no session {session_id}")
-    verdict = check_in(token, forum, None, session=session)
+    verdict = check_in(token, forum, None, session=session, source="cli")
     db.session.commit()
     person = verdict.person
     if person is not None:

@@ -12,19 +12,15 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import segno
 from flask import current_app, render_template
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcherResponse
 
 from delegations.models import BadgeType, Delegate
+from delegations.pdf import html_to_pdf, resource_url
 from delegations.roster import stored_path
 
-from ..briefing import BASE_URL, StaticOnlyFetcher
-from ..gcpause import gc_paused
 from .models import Badge
 from .tokens import make_token
 
@@ -41,25 +37,6 @@ COLOURS: dict[BadgeType, tuple[str, str]] = {
 }
 LAYOUTS = ("card", "sheet")
 PER_SHEET = 8
-PHOTO_PREFIX = "/badge-photo/"
-
-
-class BadgeFetcher(StaticOnlyFetcher):
-    """The safe fetcher, plus the photos of the badges being printed (by number only)."""
-
-    def __init__(self, static_folder: str | None, photos: dict[str, bytes]) -> None:
-        super().__init__(static_folder)
-        self.photos = photos
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if url.startswith(BASE_URL) and parts.path.startswith(PHOTO_PREFIX):
-            data = self.photos.get(parts.path.removeprefix(PHOTO_PREFIX))
-            if data is None:
-                raise ValueError(f"no badge photo {parts.path!r}")
-            mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
-            return URLFetcherResponse(url, data, {"Content-Type": mime})
-        return super().fetch(url, headers)
 
 
 def passport_name(person: Delegate) -> str:
@@ -103,7 +80,7 @@ def badge_data(badge: Badge, photo_key: str | None) -> dict[str, Any]:
         "token": token,
         "version": badge.version,
         "qr": qr_svg(token),
-        "photo": f"{BASE_URL.rstrip('/')}{PHOTO_PREFIX}{photo_key}" if photo_key else None,
+        "photo": resource_url(photo_key) if photo_key else None,
     }
 
 
@@ -119,7 +96,7 @@ def badges_html(badges: list[Badge], layout: str = "card", *,
         data = _photo(badge.accreditation.delegate, folder)
         key = None
         if data is not None:
-            key = str(i)
+            key = f"badge-photo-{i}"
             photos[key] = data
         cards.append(badge_data(badge, key))
     sheets = [cards[i:i + PER_SHEET] for i in range(0, len(cards), PER_SHEET)]
@@ -133,9 +110,7 @@ def badges_pdf(badges: list[Badge], layout: str = "card", *,
     if not badges:
         raise ValueError("no badges to print")
     html, photos = badges_html(badges, layout, upload_folder=upload_folder)
-    fetcher = BadgeFetcher(current_app.static_folder, photos)
-    with gc_paused():
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    return html_to_pdf(html, resources=photos)
 
 
 def write_pdfs(badges: list[Badge], out: Path, stem: str) -> list[Path]:

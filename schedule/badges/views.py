@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from delegations import access
 from delegations.auth import roles_required
 from delegations.db import db, utcnow
 from delegations.forums import forum_or_404, forums_for
@@ -41,12 +42,7 @@ OFFICE = (*MANAGERS, Role.FOCAL_POINT)
 
 
 def _delegation_or_404(f: Forum, delegation_id: int) -> Delegation:
-    d = db.session.get(Delegation, delegation_id)
-    if d is None or d.forum_id != f.id:
-        abort(404)
-    if not current_user.can_see_delegation(d.id):
-        abort(403)
-    return d
+    return access.get_or_404_for(current_user, Delegation, delegation_id, f)
 
 
 def _own_delegation_filter() -> int | None:
@@ -191,9 +187,7 @@ def issue_post(forum: str, delegation_id: int) -> Any:
 @roles_required(*MANAGERS)
 def reissue_post(forum: str, delegate_id: int) -> Any:
     f = forum_or_404(forum)
-    person = db.session.get(Delegate, delegate_id)
-    if person is None or person.delegation.forum_id != f.id:
-        abort(404)
+    person = access.get_or_404_for(current_user, Delegate, delegate_id, f, edit=True)
     reason = request.form.get("reason", "").strip()[:200]
     try:
         badge = issue.reissue_badge(person.accreditation, current_user, reason)
@@ -239,8 +233,6 @@ def headcount(forum: str) -> Any:
 @roles_required(*OFFICE)
 def attendance(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
-    s = db.session.get(Session, session_id)
-    if s is None or s.forum_id != f.id:
-        abort(404)
+    s = access.get_or_404_for(current_user, Session, session_id, f)
     return render_template("badges/attendance.html", forum=f, session=s,
                            rows=checkin.attendance(s, _own_delegation_filter()))

@@ -1,7 +1,7 @@
-"""badges, session attendance and the desk role
+"""badges (one per accreditation, versioned) and entries to sessions
 
-Revision ID: 0016_badges
-Revises: 0001
+Revision ID: s0016_badges
+Revises: s0001
 Create Date: 2026-12-02 13:45:00
 
 """
@@ -14,28 +14,14 @@ from delegations.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0016_badges'
-down_revision: Union[str, Sequence[str], None] = '0001'
+revision: str = 's0016_badges'
+down_revision: Union[str, Sequence[str], None] = 's0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
-
-ROLES_BEFORE = ('admin', 'coordinator', 'focal_point', 'delegate')
-ROLES_AFTER = ROLES_BEFORE + ('desk',)
-
-
-def _role_check(roles: tuple[str, ...]) -> None:
-    # the role column is a VARCHAR with a CHECK listing the roles; SQLite needs the table
-    # copied to change a CHECK, which batch mode does
-    with op.batch_alter_table('user_account') as batch:
-        batch.drop_constraint(op.f('ck_user_account_role'), type_='check')
-        batch.create_check_constraint(
-            op.f('ck_user_account_role'),
-            sa.column('role').in_(roles))
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    _role_check(ROLES_AFTER)
     op.create_table('badge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('accreditation_id', sa.Integer(), nullable=False),
@@ -71,10 +57,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_session_attendance_delegate_id'), 'session_attendance', ['delegate_id'], unique=False)
 
 
+
 def downgrade() -> None:
     """Downgrade schema."""
     op.drop_index(op.f('ix_session_attendance_delegate_id'), table_name='session_attendance')
     op.drop_table('session_attendance')
     op.drop_table('badge')
-    op.execute(sa.text("DELETE FROM user_account WHERE role = 'desk'"))
-    _role_check(ROLES_BEFORE)
