@@ -47,6 +47,7 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "day": "2022-05-17",
         "token": "not-a-real-token",
         "filename": "app.css",
+        "batch_id": 1,
     }
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delegations.db import Base, UTCDateTime, utcnow
-from delegations.models import Accreditation, Delegate, User
+from delegations.models import Accreditation, Delegate, Delegation, Forum, User
 
 from ..models import Session
 
@@ -68,3 +68,39 @@ class SessionAttendance(Base):
     delegate: Mapped[Delegate] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("session_id", "delegate_id"),)
+
+
+class BadgeBatch(Base):
+    """Printing many badges as a job: what was asked, how far it got, and the PDFs.
+
+    The job (``batches.run_badge_batch``) keeps its progress here, so a page can show it and
+    a restarted worker can run it again (issuing is idempotent, the PDFs are rewritten)."""
+
+    __tablename__ = "badge_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    #: One delegation, or None for every delegation of the forum.
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    stage: Mapped[str] = mapped_column(sa.String(200), default="")
+    steps_done: Mapped[int] = mapped_column(default=0)
+    steps_total: Mapped[int] = mapped_column(default=0)
+    badges: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[str] = mapped_column(sa.Text, default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cards_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    sheets_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+
+    forum: Mapped[Forum] = relationship()
+    delegation: Mapped[Delegation | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')",
+                           name="status_known"),
+    )

@@ -30,8 +30,8 @@ from delegations.roster import MIME, stored_path
 from delegations.timeutil import day_bounds, to_zone
 
 from ..models import Session, SessionStatus
-from . import checkin, issue, render
-from .models import Badge
+from . import batches, checkin, issue, render
+from .models import Badge, BadgeBatch
 from .tokens import read_token
 
 bp = Blueprint("badges", __name__, static_folder="static", static_url_path="/badges/static")
@@ -236,3 +236,48 @@ def attendance(forum: str, session_id: int) -> Any:
     s = access.get_or_404_for(current_user, Session, session_id, f)
     return render_template("badges/attendance.html", forum=f, session=s,
                            rows=checkin.attendance(s, _own_delegation_filter()))
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@bp.post("/<forum>/badges/batches")
+@roles_required(*MANAGERS)
+def batch_post(forum: str) -> Any:
+    f = forum_or_404(forum)
+    delegation_id = request.form.get("delegation_id", type=int)
+    d = _delegation_or_404(f, delegation_id) if delegation_id else None
+    batch = batches.request_batch(f, d, current_user)
+    db.session.commit()
+    batches.start(batch)
+    return redirect(url_for("badges.batch", forum=forum, batch_id=batch.id))
+
+
+def _batch_or_404(f: Forum, batch_id: int) -> BadgeBatch:
+    batch = db.session.get(BadgeBatch, batch_id)
+    if batch is None or batch.forum_id != f.id:
+        abort(404)
+    return batch
+
+
+@bp.get("/<forum>/badges/batches/<int:batch_id>")
+@roles_required(*MANAGERS)
+def batch(forum: str, batch_id: int) -> Any:
+    f = forum_or_404(forum)
+    return render_template("badges/batch.html", forum=f, batch=_batch_or_404(f, batch_id))
+
+
+@bp.get("/<forum>/badges/batches/<int:batch_id>/badges.pdf")
+@roles_required(*MANAGERS)
+def batch_pdf(forum: str, batch_id: int) -> Any:
+    f = forum_or_404(forum)
+    b = _batch_or_404(f, batch_id)
+    layout = request.args.get("layout", "card")
+    data = b.cards_pdf if layout == "card" else b.sheets_pdf if layout == "sheet" else None
+    if b.status != "done" or data is None:
+        abort(404)
+    who = b.delegation.name if b.delegation is not None else "all"
+    name = f"{render.file_stem(f.short_name, who)}-{'cards' if layout == 'card' else 'sheets-a4'}.pdf"
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})

@@ -1,4 +1,4 @@
-"""badges (one per accreditation, versioned) and entries to sessions
+"""badges (one per accreditation, versioned), badge batches and entries to sessions
 
 Revision ID: s0016_badges
 Revises: s0001
@@ -55,11 +55,34 @@ def upgrade() -> None:
     sa.UniqueConstraint('session_id', 'delegate_id', name=op.f('uq_session_attendance_session_id_delegate_id'))
     )
     op.create_index(op.f('ix_session_attendance_delegate_id'), 'session_attendance', ['delegate_id'], unique=False)
+    op.create_table('badge_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('forum_id', sa.Integer(), nullable=False),
+    sa.Column('delegation_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('stage', sa.String(length=200), nullable=False),
+    sa.Column('steps_done', sa.Integer(), nullable=False),
+    sa.Column('steps_total', sa.Integer(), nullable=False),
+    sa.Column('badges', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Text(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('finished_at', UTCDateTime(), nullable=True),
+    sa.Column('cards_pdf', sa.LargeBinary(), nullable=True),
+    sa.Column('sheets_pdf', sa.LargeBinary(), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_badge_batch_status_known')),
+    sa.ForeignKeyConstraint(['delegation_id'], ['delegation.id'], name=op.f('fk_badge_batch_delegation_id_delegation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_badge_batch_forum_id_forum'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_badge_batch_requested_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_badge_batch'))
+    )
 
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table('badge_batch')
     op.drop_index(op.f('ix_session_attendance_delegate_id'), table_name='session_attendance')
     op.drop_table('session_attendance')
     op.drop_table('badge')
