@@ -114,7 +114,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         cli,
         errors,
+        i18n,
         jobs,
+        language_views,
         nav,
         roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
@@ -123,6 +125,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         views,
     )
 
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
@@ -132,6 +135,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
     nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
+    app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
     cli.init_app(app)
 

@@ -24,6 +24,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -39,7 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see this page."
+login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 
@@ -132,9 +134,9 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User | Non
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me logged in on this device")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -177,7 +179,7 @@ def login_post() -> Any:
                         request.remote_addr or "")
     if user is None:
         db.session.commit()  # keep the recorded failure
-        form.form_errors.append("Wrong e-mail or password.")
+        form.form_errors.append(_("Wrong e-mail or password."))
         return render_template("auth/login.html", form=form), 401
     db.session.commit()
     login_user(user, remember=bool(form.remember.data))
@@ -187,7 +189,7 @@ def login_post() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 

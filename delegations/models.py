@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -171,6 +172,19 @@ class DeadlineKind(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class NameOrder(enum.StrEnum):
+    """How a person writes their name: given names first, or family name first (Chinese,
+    Korean, Japanese, Hungarian, Vietnamese names as on the passport)."""
+
+    GIVEN_FIRST = "given_first"
+    FAMILY_FIRST = "family_first"
+
+    @property
+    def label(self) -> str:
+        return {"given_first": _("Given names first"),
+                "family_first": _("Family name first")}[self.value]
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
@@ -195,6 +209,8 @@ class Forum(Base):
     end_date: Mapped[date]
     host_city: Mapped[str] = mapped_column(sa.String(200), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # the language of pages and books when nobody has said otherwise (en, fr, es, ar)
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     delegations: Mapped[list[Delegation]] = relationship(
@@ -304,6 +320,10 @@ class Delegate(Base):
     honorific: Mapped[str] = mapped_column(sa.String(40), default="")
     given_names: Mapped[str] = mapped_column(sa.String(200))
     family_name: Mapped[str] = mapped_column(sa.String(200))
+    name_order: Mapped[NameOrder] = mapped_column(
+        enum_column(NameOrder), default=NameOrder.GIVEN_FIRST, server_default="given_first")
+    # the name in its own script (王小明, Владимир, محمد), printed beside the Latin one
+    original_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     function: Mapped[str] = mapped_column(sa.String(300), default="")  # job title
     level: Mapped[Level] = mapped_column(enum_column(Level), default=Level.OFFICIAL)
     capacity: Mapped[Capacity] = mapped_column(enum_column(Capacity), default=Capacity.MEMBER)
@@ -327,7 +347,16 @@ class Delegate(Base):
 
     @property
     def full_name(self) -> str:
+        """The name in the person's own order; a family name written first is in capitals
+        (the UN's way of showing which part is the family name): "WANG Xiaoming"."""
+        if self.name_order == NameOrder.FAMILY_FIRST:
+            return f"{self.family_name.upper()} {self.given_names}".strip()
         return f"{self.given_names} {self.family_name}".strip()
+
+    @property
+    def sort_name(self) -> str:
+        """What lists sort by: family name, then given names, whatever the order printed."""
+        return f"{self.family_name} {self.given_names}".strip()
 
     @property
     def display_name(self) -> str:
@@ -415,6 +444,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # chosen with the switcher
 
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_date, get_timezone_location
 from flask import Flask
+from flask_babel import get_locale
 
 
 @lru_cache(maxsize=512)
@@ -79,17 +81,51 @@ def fmt_time(dt: datetime | None, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
 
 
+def _locale() -> str:
+    """The language of the page, book or command being written (English outside one)."""
+    return str(get_locale() or "en")
+
+
+# Date patterns per language (CLDR's own where it reads well; British order in English).
+_DAY = {"en": "EEEE d MMMM y"}
+_SHORT_DATE = {"en": "EEE d MMM y", "fr": "EEE d MMM y", "es": "EEE d MMM y", "ar": "EEEE d MMMM y"}
+
+
 def fmt_datetime(dt: datetime | None, tz: str) -> str:
     if dt is None:
         return ""
     local = to_zone(dt, tz)
-    return f"{local.strftime('%a %d %b %Y, %H:%M')} {local.tzname()}"
+    lang = _locale()
+    day = format_date(local.date(), _SHORT_DATE.get(lang, "medium"), locale=lang)
+    return f"{day}, {local.strftime('%H:%M')} {local.tzname()}"
 
 
 def fmt_day(d: date | datetime, tz: str | None = None) -> str:
+    """"Tuesday 17 May 2022", "mardi 17 mai 2022", "martes, 17 de mayo de 2022"."""
     if isinstance(d, datetime):
         d = to_zone(d, tz or "UTC").date()
-    return d.strftime("%A %d %B %Y").replace(" 0", " ")
+    lang = _locale()
+    return format_date(d, _DAY.get(lang, "full"), locale=lang)
+
+
+def fmt_date_long(d: date | datetime) -> str:
+    """"17 May 2022", "17 mai 2022", "17 de mayo de 2022", "17 مايو 2022"."""
+    lang = _locale()
+    return format_date(d, "d MMMM y" if lang == "en" else "long", locale=lang)
+
+
+def fmt_day_short(d: date) -> str:
+    """"Tue 17 May", "mar. 17 mai" (day tabs)."""
+    lang = _locale()
+    return format_date(d, "EEE d MMM", locale=lang)
+
+
+def zone_city(tz: str) -> str:
+    """The zone's city in the page's language ("New York", "Nueva York", "نيويورك")."""
+    try:
+        return get_timezone_location(zone(tz), locale=_locale(), return_city=True)
+    except (LookupError, ValueError):
+        return tz
 
 
 def zone_abbr(dt: datetime, tz: str) -> str:
@@ -105,6 +141,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = fmt_time
     app.jinja_env.filters["local_datetime"] = fmt_datetime
     app.jinja_env.filters["day"] = fmt_day
+    app.jinja_env.filters["day_short"] = fmt_day_short
+    app.jinja_env.filters["date_long"] = fmt_date_long
+    app.jinja_env.filters["zone_city"] = zone_city
     app.jinja_env.filters["zone_abbr"] = zone_abbr
     app.jinja_env.globals["day_offset"] = day_offset
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)

@@ -34,7 +34,7 @@ def test_every_head_is_applied_one_per_package(app):
     heads = alembic.script_directory.get_revisions("heads")
     assert applied_versions() == {s.revision for s in heads}
     # one head per branch: the delegations package's and the schedule package's
-    # (a branch's label is carried by every later revision in it: count each label once)
+    # (a branch's label is carried by every revision after its first, hence the set)
     labels = sorted({label for s in alembic.script_directory.walk_revisions()
                      for label in s.branch_labels})
     assert labels == ["default", "schedule"]
@@ -53,12 +53,14 @@ def test_each_package_creates_only_its_own_tables(app):
 
 def test_a_database_migrated_before_the_split_upgrades(app):
     """Such a database has every table and records only the delegations revision."""
-    # back to the tables the first revision made (later revisions undo their own work)
+    # back to the programme's tables as the first revision made them (later schedule
+    # revisions undo their own work)
     alembic.downgrade("s0001")
-    alembic.downgrade("0001")
+    (default_head,) = alembic.script_directory.get_revisions("default@head")
     with db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM alembic_version"))
-        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES ('0001')"))
+        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                     {"v": default_head.revision})
     alembic.upgrade()
     heads = {s.revision for s in alembic.script_directory.get_revisions("heads")}
     assert applied_versions() == heads

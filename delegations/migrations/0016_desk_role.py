@@ -1,7 +1,7 @@
 """the desk role (badge check-in): allowed in the role CHECK
 
 Revision ID: 0016_desk_role
-Revises: 0001
+Revises: 0013_languages
 Create Date: 2026-12-02 13:45:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0016_desk_role'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0013_languages'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
