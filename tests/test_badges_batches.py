@@ -44,7 +44,7 @@ def test_batch_for_every_delegation(app, client, make_forum, make_delegation, ma
     jobs.wait_idle(app)
     db.session.rollback()  # the test client shares the test's session: forget its copies
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "Ready: 3 badge(s)." in page
+    assert "Ready: 3 badges." in page
     assert "Kampala: Pending Kampala " in page and "the accreditation is submitted" in page
     assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
     batch = db.session.scalars(sa.select(BadgeBatch)).one()

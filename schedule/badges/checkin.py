@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from delegations import changelog
 from delegations.db import db, utcnow
@@ -52,15 +53,15 @@ def _find(text: str, forum: Forum) -> Verdict:
     read = read_token(token)
     badge = db.session.get(Badge, read[0]) if read is not None else None
     if read is None or badge is None:
-        return _refuse("invalid", "Not a valid badge number: check the number, or the badge "
-                                  "is forged or damaged.")
+        return _refuse("invalid", _("Not a valid badge number: check the number, or the "
+                                    "badge is forged or damaged."))
     if badge.accreditation.forum_id != forum.id:
-        return _refuse("other_forum", "This badge is for another forum.")
+        return _refuse("other_forum", _("This badge is for another forum."))
     if read[1] != badge.version:
         when = fmt_datetime(badge.issued_at, forum.timezone)
-        return _refuse("replaced", f"Revoked: this badge was replaced by a re-issued badge "
-                                   f"on {when}. Keep it and send the person to the pass "
-                                   "office.", badge, token)
+        return _refuse("replaced", _("Revoked: this badge was replaced by a re-issued badge "
+                                     "on %(when)s. Keep it and send the person to the pass "
+                                     "office.", when=when), badge, token)
     void = void_reason(badge)
     if void:
         return _refuse("revoked", void, badge, token)
@@ -80,8 +81,8 @@ def check_in(text: str, forum: Forum, actor: User | None, *, session: Session | 
     assert badge is not None
     today = to_zone(now, forum.timezone).date()
     if today > badge.valid_until:
-        return _refuse("expired", f"Expired: valid until {fmt_day(badge.valid_until)}.",
-                       badge, token)
+        return _refuse("expired", _("Expired: valid until %(day)s.",
+                                    day=fmt_day(badge.valid_until)), badge, token)
     if session is None:
         return _collect(badge, token, forum, actor, now, today, source)
     return _enter(badge, token, forum, session, actor, now, today)
@@ -92,13 +93,14 @@ def _collect(badge: Badge, token: str, forum: Forum, actor: User | None, now: da
     days = int(current_app.config.get("BADGE_PICKUP_DAYS", DEFAULT_PICKUP_DAYS))
     opens = badge.valid_from - timedelta(days=days)
     if today < opens:
-        return _refuse("not_yet_valid", f"Not yet valid: badge pick-up opens on "
-                                        f"{fmt_day(opens)}.", badge, token)
+        return _refuse("not_yet_valid", _("Not yet valid: badge pick-up opens on %(day)s.",
+                                          day=fmt_day(opens)), badge, token)
     if badge.collected:
-        who = badge.collected_by.email if badge.collected_by is not None else "the system"
+        who = badge.collected_by.email if badge.collected_by is not None else _("the system")
         return _refuse("already_collected",
-                       f"Already collected on {fmt_datetime(badge.collected_at, forum.timezone)}"
-                       f" (recorded by {who}).", badge, token)
+                       _("Already collected on %(when)s (recorded by %(who)s).",
+                         when=fmt_datetime(badge.collected_at, forum.timezone), who=who),
+                       badge, token)
     acc = badge.accreditation
     badge.collected_version = badge.version
     badge.collected_at = now
@@ -114,32 +116,33 @@ def _collect(badge: Badge, token: str, forum: Forum, actor: User | None, now: da
                          {"badge_id": badge.id, "version": badge.version,
                           "delegate_id": acc.delegate_id})
     db.session.flush()
-    return Verdict(True, "collected", "Badge handed over: collection recorded.", badge, token)
+    return Verdict(True, "collected", _("Badge handed over: collection recorded."), badge, token)
 
 
 def _enter(badge: Badge, token: str, forum: Forum, session: Session, actor: User | None,
            now: datetime, today: date) -> Verdict:
     if session.forum_id != forum.id or session.status == SessionStatus.CANCELLED:
-        return _refuse("session_closed", "This session is not open: it is cancelled or "
-                                         "belongs to another forum.", badge, token)
+        return _refuse("session_closed", _("This session is not open: it is cancelled or "
+                                           "belongs to another forum."), badge, token)
     if today < badge.valid_from:
-        return _refuse("not_yet_valid", f"Not yet valid: valid from "
-                                        f"{fmt_day(badge.valid_from)}.", badge, token)
+        return _refuse("not_yet_valid", _("Not yet valid: valid from %(day)s.",
+                                          day=fmt_day(badge.valid_from)), badge, token)
     if not badge.collected:
-        return _refuse("not_collected", "This badge was never handed over at the pass "
-                                        "office: send the person there.", badge, token)
+        return _refuse("not_collected", _("This badge was never handed over at the pass "
+                                          "office: send the person there."), badge, token)
     person_id = badge.accreditation.delegate_id
     row = db.session.scalar(sa.select(SessionAttendance).where(
         SessionAttendance.session_id == session.id, SessionAttendance.delegate_id == person_id))
     if row is not None:
-        return Verdict(True, "re_entry", f"Re-entry: first entered at "
-                                         f"{fmt_datetime(row.entered_at, forum.timezone)}.",
+        return Verdict(True, "re_entry", _("Re-entry: first entered at %(when)s.",
+                                           when=fmt_datetime(row.entered_at, forum.timezone)),
                        badge, token)
     db.session.add(SessionAttendance(
         session_id=session.id, delegate_id=person_id, badge_version=badge.version,
         entered_at=now, recorded_by_id=actor.id if actor is not None else None))
     db.session.flush()
-    return Verdict(True, "entered", f"Entry to {session.title} recorded.", badge, token)
+    return Verdict(True, "entered", _("Entry to %(title)s recorded.", title=session.title),
+                   badge, token)
 
 
 def headcount(forum: Forum, delegation_id: int | None = None) -> list[tuple[Session, int]]:

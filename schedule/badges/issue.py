@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from delegations import changelog
@@ -31,12 +32,12 @@ class BadgeError(ValueError):
 def why_no_badge(acc: Accreditation | None) -> str | None:
     """Why this accreditation cannot have a badge (None when it can)."""
     if acc is None:
-        return "no accreditation for this forum"
+        return _("no accreditation for this forum")
     if acc.status not in BADGE_STATUSES:
-        return (f"the accreditation is {acc.status.label.lower()}; "
-                "only approved accreditations get a badge")
+        return _("the accreditation is %(status)s; only approved accreditations get a badge",
+                 status=acc.status.label.lower())
     if acc.badge_type is None:
-        return "no badge type is set on the accreditation"
+        return _("no badge type is set on the accreditation")
     return None
 
 
@@ -44,11 +45,13 @@ def void_reason(badge: Badge) -> str | None:
     """Why a badge no longer admits anyone (None while it is good)."""
     acc = badge.accreditation
     if acc.status not in BADGE_STATUSES:
-        return f"Revoked: the accreditation is {acc.status.label.lower()}."
-    for when, what in ((acc.withdrawn_at, "withdrawn"), (acc.rejected_at, "rejected")):
-        if when is not None and when > badge.issued_at:
-            return (f"Revoked: the accreditation was {what} after this badge was issued; "
-                    "a new badge must be issued.")
+        return _("Revoked: the accreditation is %(status)s.", status=acc.status.label.lower())
+    if acc.withdrawn_at is not None and acc.withdrawn_at > badge.issued_at:
+        return _("Revoked: the accreditation was withdrawn after this badge was issued; "
+                 "a new badge must be issued.")
+    if acc.rejected_at is not None and acc.rejected_at > badge.issued_at:
+        return _("Revoked: the accreditation was rejected after this badge was issued; "
+                 "a new badge must be issued.")
     return None
 
 

@@ -19,6 +19,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from delegations import access
@@ -76,7 +78,8 @@ def _desk_page(forum: Forum, session_id: int | None, verdict: Any = None,
                status: int = 200) -> Any:
     sessions = _desk_sessions(forum)
     return render_template("badges/desk.html", forum=forum, sessions=sessions,
-                           session_id=session_id, verdict=verdict), status
+                           session_id=session_id, verdict=verdict,
+                           example_number="B12-1-ABCDEFGHJK"), status
 
 
 @bp.get("/desk")
@@ -177,9 +180,10 @@ def issue_post(forum: str, delegation_id: int) -> Any:
     d = _delegation_or_404(f, delegation_id)
     result = issue.issue_for_delegation(d, current_user)
     db.session.commit()
-    flash(f"{len(result.badges)} badge(s) ready to print.", "info")
+    flash(ngettext("%(num)d badge ready to print.", "%(num)d badges ready to print.",
+                   len(result.badges)), "info")
     for line in result.skipped:
-        flash(f"No badge for {line}.", "warning")
+        flash(_("No badge for %(line)s.", line=line), "warning")
     return redirect(url_for("badges.delegation", forum=forum, delegation_id=d.id))
 
 
@@ -196,8 +200,8 @@ def reissue_post(forum: str, delegate_id: int) -> Any:
         flash(str(e), "error")
     else:
         db.session.commit()
-        flash(f"{person.full_name}: badge re-issued (version {badge.version}); every older "
-              "printout is void.", "info")
+        flash(_("%(name)s: badge re-issued (version %(n)s); every older printout is void.",
+                name=person.full_name, n=badge.version), "info")
     return redirect(url_for("badges.delegation", forum=forum, delegation_id=person.delegation_id))
 
 
@@ -211,7 +215,7 @@ def pdf(forum: str, delegation_id: int) -> Any:
         abort(400)
     badges = issue.issued_badges(d)
     if not badges:
-        flash("No badge issued yet: issue the delegation's badges first.", "warning")
+        flash(_("No badge issued yet: issue the delegation's badges first."), "warning")
         return redirect(url_for("badges.delegation", forum=forum, delegation_id=d.id))
     data = render.badges_pdf(badges, layout)
     stem = render.file_stem(f.short_name, d.name)

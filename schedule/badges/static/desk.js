@@ -54,7 +54,7 @@
           return video.play();
         })
         .then(look)
-        .catch(function () { say("The camera is not available: type the badge number."); });
+        .catch(function () { say(note.getAttribute("data-unavailable")); });
     });
   }).catch(function () { /* no detector: typing works */ });
 })();
