@@ -72,3 +72,37 @@ def test_desk_checks_a_delegate_in_by_typing_the_badge_number(
     assert red == "rgb(179, 22, 27)"
     keep_screenshot(page, tmp_path, "desk-390-already-collected")
     assert not errors, errors
+
+
+@pytest.mark.browser
+def test_coordinator_issues_prints_and_reissues(app, live_server, browser_page, tmp_path,
+                                               make_forum, make_delegation, make_delegate,
+                                               make_user):
+    forum = open_forum(make_forum)
+    d = make_delegation(forum, name="Freetown")
+    mayor = approved(make_delegate, d, given_names="Yvonne", family_name="Aki-Sawyerr")
+    approved(make_delegate, d, given_names="Kadiatu", family_name="Sesay")
+    make_delegate(d, status=AccreditationStatus.SUBMITTED, given_names="Mohamed",
+                  family_name="Kamara")
+    make_user(Role.COORDINATOR, email="coord@example.org")
+    db.session.commit()
+
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", "coord@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/{forum.short_name}/badges/delegations/{d.id}")
+    page.click("button:has-text('Issue badges')")
+    assert "2 badges ready to print." in page.content()
+    assert "only approved accreditations get a badge" in page.content()
+    with page.expect_download() as dl:
+        page.click("text=A4 sheets, 8 a page")
+    assert dl.value.suggested_filename.endswith("-badges-Freetown-sheets-a4.pdf")
+    page.fill(f"input[aria-label='Why re-issue the badge of {mayor.full_name}']", "lost")
+    page.locator("tr", has_text="Aki-Sawyerr").locator("button:has-text('Re-issue')").click()
+    assert "badge re-issued (version 2)" in page.content()
+    keep_screenshot(page, tmp_path, "badges-delegation")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/{forum.short_name}/badges/")
+    keep_screenshot(page, tmp_path, "badges-index-390")
