@@ -69,14 +69,19 @@ def _stamp(badge: Badge, acc: Accreditation, actor: User | None, now: datetime) 
     badge.valid_from, badge.valid_until = validity(acc)
 
 
+_UNKNOWN = object()
+
+
 def issue_badge(acc: Accreditation, actor: User | None, *, now: datetime | None = None,
-                reason: str = "") -> Badge:
+                reason: str = "", current: Badge | None | object = _UNKNOWN) -> Badge:
     """The accreditation's badge: issued now if it has none, re-issued if it is void, else
-    the badge as it is. Raises BadgeError when the accreditation cannot have one."""
+    the badge as it is. Raises BadgeError when the accreditation cannot have one.
+    ``current``: the badge already loaded by the caller (None: it has none)."""
     problem = why_no_badge(acc)
     if problem:
         raise BadgeError(f"{acc.delegate.full_name}: {problem}.")
-    badge = badge_of(acc)
+    badge = badge_of(acc) if current is _UNKNOWN else current
+    assert badge is None or isinstance(badge, Badge)
     if badge is not None and void_reason(badge) is None:
         return badge
     if badge is not None:
@@ -131,13 +136,17 @@ def issue_for_delegation(delegation: Delegation, actor: User | None, *,
                          now: datetime | None = None) -> IssueResult:
     """Issue every badge the delegation may have; say who was skipped and why."""
     result = IssueResult()
-    for person in delegation_people(delegation):
+    people = delegation_people(delegation)
+    ids = [p.accreditation.id for p in people if p.accreditation is not None]
+    current = {b.accreditation_id: b for b in db.session.scalars(
+        sa.select(Badge).where(Badge.accreditation_id.in_(ids)))} if ids else {}
+    for person in people:
         acc = person.accreditation
         problem = why_no_badge(acc)
         if problem or acc is None:
             result.skipped.append(f"{person.full_name}: {problem}")
             continue
-        result.badges.append(issue_badge(acc, actor, now=now))
+        result.badges.append(issue_badge(acc, actor, now=now, current=current.get(acc.id)))
     return result
 
 
