@@ -543,3 +543,30 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """A one-time link to set a password and join as a given role. Only the token's hash is
+    stored; the link is shown once (and mailed when mail is set up)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    forum_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegation: Mapped[Delegation | None] = relationship()
+    delegate: Mapped[Delegate | None] = relationship()
+    created_by: Mapped[User | None] = relationship()

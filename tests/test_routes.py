@@ -43,6 +43,9 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "day": "2022-05-17",
         "token": "not-a-real-token",
         "filename": "app.css",
+        "invitation_id": 1,
+        "user_id": 1,
+        "message_id": 1,
     }
 
 
