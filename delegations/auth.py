@@ -161,10 +161,12 @@ def _throttled(which: str) -> Any:
     minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
     form = LoginForm()
     form.form_errors.append(
-        "Too many failed attempts for this account from your address. "
-        f"Wait {minutes} minutes and try again, or ask a coordinator to reset your password."
+        _("Too many failed attempts for this account from your address. Wait %(minutes)d "
+          "minutes and try again, or ask a coordinator to reset your password.",
+          minutes=minutes)
         if which == "account" else
-        f"Too many failed attempts from your address. Wait {minutes} minutes and try again.")
+        _("Too many failed attempts from your address. Wait %(minutes)d minutes and try "
+          "again.", minutes=minutes))
     return current_app.make_response((render_template("auth/login.html", form=form), 429))
 
 

@@ -130,6 +130,23 @@ def history_entry(actor: User | None, acc_id: int, delegate_id: int, name: str,
     }
 
 
+def past_history(actor: User | None, acc: Accreditation, name: str, delegate_id: int,
+                 source: str) -> list[dict[str, Any]]:
+    """The history of an accreditation brought in with its past (a forum file): one entry per
+    step the file dates (submitted, approved...), each at its own time, so the audit trail
+    reads in the order things happened; a status the file does not date is entered now."""
+    steps = sorted((getattr(acc, field), status) for status, field in TIMESTAMP_FIELD.items()
+                   if getattr(acc, field) is not None)
+    entries, old = [], None
+    for at, status in steps:
+        entries.append(history_entry(actor, acc.id, delegate_id, name, old, status, source,
+                                     at=at))
+        old = status
+    if old != acc.status:
+        entries.append(history_entry(actor, acc.id, delegate_id, name, old, acc.status, source))
+    return entries
+
+
 def record_statuses(entries: Iterable[dict[str, Any]]) -> None:
     """Insert many ``history_entry`` rows in one statement (set-based imports)."""
     rows = list(entries)

@@ -19,8 +19,10 @@ def init_app(app: Flask) -> None:
         cli,
         feed_views,
         grid_views,  # noqa: F401
+        preview,
         services,
         session_views,  # noqa: F401
+        setup_views,
         venue_views,  # noqa: F401
         views,
     )
@@ -38,7 +40,14 @@ def init_app(app: Flask) -> None:
     add_nav(app, "calendars.subscribe", "Calendar", order=40)
     add_nav(app, "books.index", "Briefing books", order=45)
     cli.init_app(app)
+    preview.init_app(app)  # the clash preview the people screens ask before a write
+    setup_views.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
+
+    # Programme changes by e-mail: the outbox, its sender and the CLI.
+    from . import mail_views
+
+    mail_views.init_app(app)
 
     # Badges with QR codes and the check-in desk.
     from . import badges

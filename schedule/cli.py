@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from delegations.auth import create_user, hash_password
 from delegations.db import db
 from delegations.models import Delegate, Delegation, Forum, Role, User
+from delegations.safejson import MAX_BYTES as MAX_JSON_BYTES
 
 from . import briefing
 from . import clashes as clash_mod
@@ -103,6 +104,9 @@ def export_command(file: Path, short: str | None) -> None:
 def import_command(file: Path) -> None:
     """Read a whole forum from FILE.json; nothing is written unless all of it is valid."""
     try:
+        if file.stat().st_size > MAX_JSON_BYTES:  # before reading it into memory
+            raise ForumFileError([f"(file): the file is {file.stat().st_size // 2**20} MB; "
+                                  f"the limit is {MAX_JSON_BYTES // 2**20} MB"])
         forum = import_forum(file.read_bytes())
     except ForumFileError as e:
         db.session.rollback()

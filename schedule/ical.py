@@ -25,7 +25,7 @@ from threading import Lock
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 from sqlalchemy.orm import joinedload, selectinload
 
 from delegations.db import db
@@ -44,6 +44,14 @@ STATUS = {
 }
 
 SessionUrl = Callable[[Session], str]
+
+_CONTROL = {c: None for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]}
+
+
+def text_value(value: str) -> vText:
+    """An iCalendar TEXT value: control characters (which RFC 5545 forbids) dropped, line
+    breaks kept and escaped by vText, whatever property it goes into (also X- ones)."""
+    return vText(value.replace("\r\n", "\n").translate(_CONTROL))
 
 
 @dataclass
@@ -282,9 +290,9 @@ def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
     ev.add("dtstart", s.starts_at.astimezone(tz))
     ev.add("dtend", s.ends_at.astimezone(tz))
     ev.add("status", STATUS[s.status])
-    ev.add("summary", ("Cancelled: " if s.cancelled else "") + s.title)
-    ev.add("location", location(s) or "Location to be confirmed")
-    ev.add("description", description(s, focus))
+    ev.add("summary", text_value(("Cancelled: " if s.cancelled else "") + s.title))
+    ev.add("location", text_value(location(s) or "Location to be confirmed"))
+    ev.add("description", text_value(description(s, focus)))
     ev.add("url", url)
     if s.private:
         ev.add("class", "PRIVATE")
@@ -306,9 +314,9 @@ def _head_bytes(tzid: str, forum_name: str, host_city: str, name: str, first: da
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", text_value(name))
     cal.add("x-wr-timezone", tzid)
-    cal.add("x-wr-caldesc", f"{forum_name}, {host_city}. Times in {tzid}.")
+    cal.add("x-wr-caldesc", text_value(f"{forum_name}, {host_city}. Times in {tzid}."))
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
     if tzid not in ("UTC", "Etc/UTC"):

@@ -48,6 +48,9 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "token": "not-a-real-token",
         "filename": "app.css",
         "batch_id": 1,
+        "invitation_id": 1,
+        "user_id": 1,
+        "message_id": 1,
     }
 
 

@@ -1,7 +1,7 @@
 """badges (one per accreditation, versioned), badge batches and entries to sessions
 
 Revision ID: s0016_badges
-Revises: s0001
+Revises: s0015_mail_outbox
 Create Date: 2026-12-02 13:45:00
 
 """
@@ -15,7 +15,7 @@ from delegations.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = 's0016_badges'
-down_revision: Union[str, Sequence[str], None] = 's0001'
+down_revision: Union[str, Sequence[str], None] = 's0015_mail_outbox'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
