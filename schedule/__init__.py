@@ -45,3 +45,13 @@ def init_app(app: Flask) -> None:
     preview.init_app(app)  # the clash preview the people screens ask before a write
     setup_views.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
+
+    # Programme changes by e-mail: the outbox, its sender and the CLI.
+    from . import mail_views
+
+    mail_views.init_app(app)
+
+    # Badges with QR codes and the check-in desk.
+    from . import badges
+
+    badges.init_app(app)

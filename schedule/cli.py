@@ -32,6 +32,7 @@ DEMO_LOGINS = (
     ("coordinator@demo.forumdesk.example", Role.COORDINATOR, None, None),
     ("focal.freetown@demo.forumdesk.example", Role.FOCAL_POINT, "Freetown", None),
     ("delegate@demo.forumdesk.example", Role.DELEGATE, None, "yvonne.aki-sawyerr@demo.forumdesk.example"),
+    ("desk@demo.forumdesk.example", Role.DESK, None, None),
 )
 
 
@@ -44,7 +45,7 @@ def load_demo() -> tuple[Forum, bool]:
 
 
 def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, str, str]]:
-    """Create (or reset) the three demo users; return (email, role, password)."""
+    """Create (or reset) the demo users; return (email, role, password)."""
     out = []
     for email, role, delegation_name, delegate_email in DEMO_LOGINS:
         pw = password or secrets.token_urlsafe(9)
