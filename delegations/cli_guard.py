@@ -16,8 +16,8 @@ from flask.cli import ScriptInfo
 
 from .db import alembic
 
-# Flask's own commands and the migration commands work on any database.
-UNGUARDED = frozenset({"db", "run", "shell", "routes"})
+# Flask's own, the migration and the rate-limiter commands work on any database.
+UNGUARDED = frozenset({"db", "run", "shell", "routes", "limiter"})
 UPGRADE = "run `flask db upgrade` first"
 
 

@@ -1,7 +1,7 @@
 """feed events stored per session revision
 
 Revision ID: s0010_feed_event_store
-Revises: s0001
+Revises: s0016_badges
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -15,7 +15,7 @@ from delegations.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = 's0010_feed_event_store'
-down_revision: Union[str, Sequence[str], None] = 's0001'
+down_revision: Union[str, Sequence[str], None] = 's0016_badges'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
