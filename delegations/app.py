@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         FORUM_DESK_MODULES=["schedule"],
         UPLOAD_FOLDER=str(instance_path / "uploads"),
         BOOKS_FOLDER=str(instance_path / "books"),
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=65 * 1024 * 1024,  # a 64 MB roster and the form around it
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_MINUTES=15,
         SESSION_COOKIE_HTTPONLY=True,
@@ -113,9 +113,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
+        cli_guard,
         errors,
+        i18n,
         jobs,
+        language_views,
         nav,
+        people,
         roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
         text,
@@ -123,6 +127,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         views,
     )
 
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
@@ -132,11 +137,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
     nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
+    app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
+    people.init_app(app)
     cli.init_app(app)
 
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
 
     return app
 

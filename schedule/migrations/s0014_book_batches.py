@@ -1,7 +1,7 @@
 """book batches
 
 Revision ID: s0014_book_batches
-Revises: s0001
+Revises: s0010_feed_event_store
 Create Date: 2026-12-02
 
 """
@@ -15,7 +15,7 @@ from delegations.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = 's0014_book_batches'
-down_revision: Union[str, Sequence[str], None] = 's0001'
+down_revision: Union[str, Sequence[str], None] = 's0010_feed_event_store'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 
