@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .db import db, utcnow
-from .models import Accreditation, AccreditationStatus, ChangeLog, User
+from .models import Accreditation, AccreditationStatus, ChangeLog, Role, User
 from .quotas import QUOTA_STATUSES, quota_warnings
 
 S = AccreditationStatus
@@ -31,6 +31,9 @@ TRANSITIONS: dict[AccreditationStatus, tuple[AccreditationStatus, ...]] = {
 
 #: Steps only a coordinator (or admin) may take.
 MANAGER_ONLY = frozenset({S.APPROVED, S.REJECTED, S.BADGE_COLLECTED})
+
+#: The only step the badge desk may take: handing the badge over.
+DESK_STEPS = frozenset({S.BADGE_COLLECTED})
 
 #: Statuses of people who are still coming (not rejected, not withdrawn).
 ACTIVE_STATUSES = (S.DRAFT, S.SUBMITTED, S.APPROVED, S.BADGE_COLLECTED)
@@ -56,7 +59,7 @@ def allowed_next(status: AccreditationStatus, user: User | None = None) -> list[
 
 
 #: Where a status change comes from, as shown in its history.
-SOURCES = ("form", "bulk", "spreadsheet", "forum_import", "cli", "job")
+SOURCES = ("form", "bulk", "spreadsheet", "forum_import", "cli", "job", "desk")
 
 
 def check_transition(old: AccreditationStatus, new: AccreditationStatus,
@@ -69,7 +72,10 @@ def check_transition(old: AccreditationStatus, new: AccreditationStatus,
         raise TransitionError(
             f"Cannot go from {old.label} to {new.label}. "
             f"Allowed next steps from {old.label}: {nexts}.")
-    if actor is not None and not actor.is_manager and new in MANAGER_ONLY:
+    if actor is not None and actor.role == Role.DESK:
+        if new not in DESK_STEPS:
+            raise TransitionError("The badge desk can only record a badge as collected.")
+    elif actor is not None and not actor.is_manager and new in MANAGER_ONLY:
         raise TransitionError(f"Only a coordinator can mark an accreditation {new.label.lower()}.")
 
 

@@ -1,7 +1,7 @@
 """what a session's latest edition changed
 
 Revision ID: s0017_change_note
-Revises: s0015_mail_outbox
+Revises: s0014_book_batches
 Create Date: 2026-12-02 14:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = 's0017_change_note'
-down_revision: Union[str, Sequence[str], None] = 's0015_mail_outbox'
+down_revision: Union[str, Sequence[str], None] = 's0014_book_batches'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
