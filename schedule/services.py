@@ -21,13 +21,16 @@ from delegations.signals import people_renamed
 from delegations.timeutil import fmt_time
 
 from . import outbox
+from .change_notes import change_note
 from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
 
 
 def touch_session(session: Session, actor: User | None, action: str, summary: str,
-                  details: dict[str, Any] | None = None) -> None:
-    """Mark a session as changed: bump its revision, stamp it, log it."""
+                  details: dict[str, Any] | None = None, note: str = "") -> None:
+    """Mark a session as changed: bump its revision, stamp it, log it. ``note`` says what
+    the new edition changed for the people in it (empty: nothing they must notice)."""
     session.revision = (session.revision or 0) + 1
+    session.change_note = note[:500]
     session.updated_at = utcnow()
     record(actor, "session", session.id, action, summary, details)
 
@@ -50,8 +53,10 @@ def update_session(session: Session, actor: User | None, **changes: Any) -> list
                 changed.append(name)
                 setattr(session, name, value)
     if changed:
+        db.session.flush()
+        note = change_note(before, outbox.session_state(session), session.forum.timezone)
         touch_session(session, actor, "update", f"Changed {', '.join(changed)} of "
-                      f"{session.title!r}", {"fields": changed})
+                      f"{session.title!r}", {"fields": changed}, note=note)
         outbox.session_changed(session, before)
     db.session.flush()
     return changed
@@ -63,7 +68,7 @@ def cancel_session(session: Session, actor: User | None) -> None:
         return
     before = outbox.snapshot(session)
     session.status = SessionStatus.CANCELLED
-    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}")
+    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}", note="Cancelled.")
     outbox.session_changed(session, before)
     db.session.flush()
 
