@@ -113,6 +113,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
+        cli_guard,
         errors,
         i18n,
         jobs,
@@ -143,6 +144,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
 
     return app
 

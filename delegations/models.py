@@ -222,6 +222,7 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     FOCAL_POINT = "focal_point"
     DELEGATE = "delegate"
+    DESK = "desk"  # badge desk: checks badges in, sees nothing else
 
     @property
     def label(self) -> str:

@@ -43,7 +43,7 @@ from delegations.models import (
     User,
 )
 from delegations.safejson import JSONProblem, load_json
-from delegations.status import history_entry, record_statuses
+from delegations.status import past_history, record_statuses
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -757,7 +757,6 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
     record_statuses(
-        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
-                      "forum_import")
-        for person in delegates.values() for acc in person.accreditations)
+        entry for person in delegates.values() for acc in person.accreditations
+        for entry in past_history(actor, acc, person.full_name, person.id, "forum_import"))
     return forum
