@@ -18,7 +18,7 @@ from delegations.changelog import record
 from delegations.db import db, utcnow
 from delegations.models import Delegate, Forum, User
 from delegations.signals import people_renamed
-from delegations.timeutil import fmt_time
+from delegations.timeutil import fmt_span
 
 from . import outbox
 from .change_notes import change_note
@@ -165,7 +165,7 @@ def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]
     if not others:
         return (f"{where} was just booked by someone else at that time; the change was not "
                 "saved. Pick another room or time.")
-    names = "; ".join(f"{t!r} {fmt_time(a, b.timezone)}-{fmt_time(z, b.timezone)}"
+    names = "; ".join(f"{t!r} {fmt_span(a, z, b.timezone)}"
                       for t, a, z in others)
     return f"{where} is already booked at that time: {names}. Pick another room or time."
 
