@@ -20,6 +20,7 @@ from delegations.timeutil import (
 )
 
 from . import clashes as clash_mod
+from . import speaking
 from .models import (
     Room,
     Session,
@@ -57,7 +58,8 @@ def session_detail(forum: str, session_id: int) -> Any:
         if current_user.is_manager else []
     home_tz = viewer_zone(f.timezone)
     return render_template("schedule/session.html", forum=f, s=s, clashes=found,
-                           home_tz=home_tz)
+                           home_tz=home_tz, speaking_limits=speaking.limits(f.id),
+                           slot_limit=speaking.slot_limit)
 
 
 def _form_to_fields(form: SessionForm, f: Forum) -> dict[str, Any]:
