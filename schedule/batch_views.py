@@ -20,6 +20,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from delegations import access, jobs
@@ -35,6 +36,10 @@ from .book_batches import BookBatch, ItemStatus
 from .models import BriefingBookEdition
 
 bp = Blueprint("book_batches", __name__)
+
+
+def state_labels() -> dict[str, str]:
+    return {"running": _("Running"), "finished": _("Finished"), "cancelled": _("Cancelled")}
 
 
 # --------------------------------------------------------------------------- access
@@ -91,7 +96,7 @@ def batches(forum: str) -> Any:
                    if access.can_edit_delegation(user, d.id)]
     return render_template("books/batches.html", forum=f, batches=recent,
                            progress={b.id: service.progress(b) for b in recent},
-                           delegations=delegations)
+                           delegations=delegations, state_labels=state_labels())
 
 
 @bp.post("/<forum>/books/batches/")
@@ -107,15 +112,15 @@ def start(forum: str) -> Any:
     if scope == "delegation" or not access.is_manager(user):
         delegation_id = request.form.get("delegation_id", type=int)
         if delegation_id is None:
-            flash("Choose a delegation.", "error")
+            flash(_("Choose a delegation."), "error")
             return redirect(url_for(".batches", forum=f.short_name))
         delegation = get_or_404_for(user, Delegation, delegation_id, f, edit=True)
         people = service.forum_delegates(f, delegation)
-        title = f"{delegation.name} delegation"
+        title = _("%(name)s delegation", name=delegation.name)
         groups = [delegation]
     else:
         people = service.forum_delegates(f)
-        title = f"Whole forum: {f.short_name}"
+        title = _("Whole forum: %(forum)s", forum=f.short_name)
         groups = list(db.session.scalars(
             sa.select(Delegation).where(Delegation.forum_id == f.id).order_by(Delegation.name)))
     try:
@@ -123,7 +128,7 @@ def start(forum: str) -> Any:
                                     delegations=groups if with_delegations else (),
                                     paper=paper)
     except ValueError as exc:
-        flash(f"No batch started: {exc}.", "error")
+        flash(_("No batch started: %(why)s.", why=str(exc)), "error")
         return redirect(url_for(".batches", forum=f.short_name))
     db.session.commit()
     service.queue_batch(batch.id)
@@ -137,7 +142,7 @@ def batch(forum: str, batch_id: int) -> Any:
     p = service.progress(b)
     return render_template("books/batch.html", forum=f, batch=b, progress=p,
                            failed=service.items(b, ItemStatus.FAILED),
-                           finished=service.done_editions(b))
+                           finished=service.done_editions(b), state_labels=state_labels())
 
 
 @bp.get("/<forum>/books/batches/<int:batch_id>/progress.json")
@@ -164,8 +169,8 @@ def cancel(forum: str, batch_id: int) -> Any:
     n = service.cancel(b)
     db.session.commit()
     service.finish_batch(b.id)
-    flash(f"Batch cancelled: {n} book(s) not started were dropped; books being made finish.",
-          "success")
+    flash(_("Batch cancelled: %(n)s book(s) not started were dropped; books being made "
+            "finish.", n=n), "success")
     return redirect(url_for(".batch", forum=f.short_name, batch_id=b.id), code=303)
 
 
@@ -178,7 +183,7 @@ def retry(forum: str, batch_id: int) -> Any:
     db.session.commit()
     if ids:
         jobs.submit(service.enqueue_items, b.id, ids)
-    flash(f"{len(ids)} book(s) queued again.", "success")
+    flash(_("%(n)s book(s) queued again.", n=len(ids)), "success")
     return redirect(url_for(".batch", forum=f.short_name, batch_id=b.id), code=303)
 
 
@@ -233,7 +238,7 @@ def make_delegate_book(forum: str, delegate_id: int) -> Any:
     """Make this delegate's book now (a new edition only if something changed)."""
     f = forum_or_404(forum)
     p = get_or_404_for(current_user, Delegate, delegate_id, f)
-    return _one_book(f, f"Book of {p.display_name}", delegates=p)
+    return _one_book(f, _("Book of %(name)s", name=p.display_name), delegates=p)
 
 
 @bp.post("/<forum>/books/delegations/<int:delegation_id>/edition")
@@ -241,7 +246,7 @@ def make_delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     # edit, not see: the book holds every member's private meetings
     d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
-    return _one_book(f, f"Book of the {d.name} delegation", delegations=d)
+    return _one_book(f, _("Book of the %(name)s delegation", name=d.name), delegations=d)
 
 
 # --------------------------------------------------------------------------- status

@@ -519,26 +519,5 @@ def counts(clashes: Iterable[Clash]) -> dict[str, int]:
     return c
 
 
-def clashes_of_assignment(rows: ForumRows, new_slot: SlotRow) -> list[Clash]:
-    """The clashes adding ``new_slot`` would create (those not already there)."""
-    if new_slot.delegate_id is not None and new_slot.person_name:
-        rows.names[new_slot.delegate_id] = new_slot.person_name
-    before = {_key(c) for c in find_clashes(rows)}
-    rows.slots.append(new_slot)
-    try:
-        after = find_clashes(rows)
-    finally:
-        rows.slots.pop()
-    def concerns_new(c: Clash) -> bool:
-        if not c.people:
-            return True
-        if new_slot.delegate_id is not None:
-            return new_slot.delegate_id in c.delegate_ids
-        return any(p.id is None and p.name == new_slot.person_name for p in c.people)
-
-    return [c for c in after if _key(c) not in before
-            and new_slot.session_id in c.session_ids and concerns_new(c)]
-
-
 def _key(c: Clash) -> tuple[Any, ...]:
     return (c.kind, tuple(sorted(c.session_ids)), tuple(sorted(p.name for p in c.people)))

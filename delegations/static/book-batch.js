@@ -8,7 +8,13 @@
   var download = document.getElementById("batch-download");
   var cancel = document.getElementById("cancel-batch");
   var failedSeen = box.getAttribute("data-failed");
-  var stateNames = { running: "Running", finished: "Finished", cancelled: "Cancelled" };
+  // the page's language: labels come from the page, not from this file
+  var stateNames = {
+    running: box.getAttribute("data-state-running"),
+    finished: box.getAttribute("data-state-finished"),
+    cancelled: box.getAttribute("data-state-cancelled")
+  };
+  var etaText = box.getAttribute("data-eta-text");
 
   function field(name, text) {
     var el = box.querySelector('[data-field="' + name + '"]');
@@ -29,7 +35,7 @@
       field(k, String(p[k]));
     });
     field("state", stateNames[p.state] || p.state);
-    field("eta", p.eta_seconds ? " · about " + p.eta_seconds + " s left" : "");
+    field("eta", p.eta_seconds ? " · " + etaText.replace("{s}", String(p.eta_seconds)) : "");
     box.setAttribute("data-state", p.state);
     if (String(p.failed) !== failedSeen) {
       failedSeen = String(p.failed);
