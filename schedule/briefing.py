@@ -41,6 +41,7 @@ from delegations.models import (
 from delegations.pdf import html_to_pdf
 from delegations.timeutil import to_zone
 
+from . import speaking
 from .ical import location, ordinal
 from .models import BriefingBookEdition, Room, Session, SpeakerSlot
 
@@ -74,8 +75,9 @@ ROUTE_INSTRUCTIONS: dict[str, list[str]] = {
 # --------------------------------------------------------------------------- data
 
 
-def _slot(sl: SpeakerSlot) -> dict[str, Any]:
+def _slot(sl: SpeakerSlot, kind: Any, limits: dict[Any, int | None]) -> dict[str, Any]:
     p = sl.delegate
+    limit = speaking.slot_limit(sl.role, kind, sl.minutes, limits)
     return {
         "delegate_id": sl.delegate_id,
         "name": sl.speaker_name,
@@ -86,14 +88,17 @@ def _slot(sl: SpeakerSlot) -> dict[str, Any]:
         "role": sl.role.label,
         "order": sl.order or None,
         "order_text": ordinal(sl.order) if sl.order else "",
-        "minutes": sl.minutes,
-        "words": (sl.minutes or 0) * WORDS_PER_MINUTE or None,
+        # speakers get a time limit and a word budget; whoever runs the session, a line
+        "minutes": limit,
+        "words": (limit or 0) * WORDS_PER_MINUTE or None,
+        "chairs": sl.role in speaking.CHAIR_ROLES,
         "remote": sl.remote,
         "notes": sl.notes,
     }
 
 
-def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
+def _session(s: Session, tz: str, ours: set[int],
+             limits: dict[Any, int | None]) -> dict[str, Any]:
     room = s.room
     venue = room.venue if room is not None else None
     return {
@@ -121,8 +126,9 @@ def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
         "objectives": s.objectives,
         "points_to_make": s.points_to_make,
         "press_line": s.press_line,
-        "ours": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id in ours],
-        "others": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id not in ours],
+        "ours": [_slot(sl, s.kind, limits) for sl in s.speaker_slots if sl.delegate_id in ours],
+        "others": [_slot(sl, s.kind, limits) for sl in s.speaker_slots
+                   if sl.delegate_id not in ours],
     }
 
 
@@ -174,7 +180,8 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
                           selectinload(Delegate.organisation)))
         .order_by(Session.starts_at, Session.id)))
     tz = forum.timezone
-    engagements = [_session(s, tz, ours) for s in sessions]
+    limits = speaking.limits(forum.id)
+    engagements = [_session(s, tz, ours, limits) for s in sessions]
 
     principal = delegate or (members[0] if members else None)
     home_tz = principal.home_timezone if principal is not None else None

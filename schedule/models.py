@@ -211,6 +211,18 @@ class SpeakerSlot(Base):
         return self.delegate.function if self.delegate else self.guest_function
 
 
+class SpeakingLimit(Base):
+    """A forum's time limit for each speaker in one kind of session (minutes; None: none)."""
+
+    __tablename__ = "speaking_limit"
+    __table_args__ = (sa.UniqueConstraint("forum_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind))
+    minutes: Mapped[int | None]
+
+
 class FeedToken(Base):
     """A secret calendar-feed token of a delegate or a delegation, stored as its SHA-256."""
 
