@@ -93,7 +93,7 @@ def list_command() -> None:
         click.echo("No users yet. Create one with: flask users create EMAIL --role coordinator")
 
 
-# --------------------------------------------------------------------------- roster (issue 3)
+# --------------------------------------------------------------------------- roster
 
 roster_cli = AppGroup("roster", help="Export and import the roster; the list of participants.")
 

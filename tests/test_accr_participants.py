@@ -1,4 +1,4 @@
-"""The list of participants (issue 3): protocol order, CSV and PDF, non-Latin names as real
+"""The list of participants: protocol order, CSV and PDF, non-Latin names as real
 text with embedded fonts, checked with pypdf and with ../shared/tools/pdf-check."""
 
 from __future__ import annotations
