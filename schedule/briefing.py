@@ -339,6 +339,34 @@ def _owner(q: Any, data: dict[str, Any]) -> Any:
     return q.where(BriefingBookEdition.delegation_id == data["owner_id"])
 
 
+def _latest(data: dict[str, Any]) -> BriefingBookEdition | None:
+    return db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
+                             .order_by(BriefingBookEdition.number.desc()).limit(1))
+
+
+def _unchanged(data: dict[str, Any], fp: str,
+               latest: BriefingBookEdition | None) -> Book | None:
+    """The stored edition that is still true to ``data``, if any."""
+    if latest is None:
+        return None
+    same = db.session.scalar(
+        _owner(sa.select(BriefingBookEdition), data)
+        .where(BriefingBookEdition.fingerprint == fp)
+        .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if same is not None and (same.number == latest.number or same.snapshot == latest.snapshot):
+        return Book(same, data, fresh=False)
+    return None
+
+
+def stored_edition(forum: Forum, *, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None, paper: str = "A4") -> Book | None:
+    """The stored edition when nothing in the book changed since; None when a new edition
+    is needed (reads only: pages serve this, and a POST or a job makes editions)."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    return _unchanged(data, fingerprint(data, paper), _latest(data))
+
+
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
                     delegation: Delegation | None = None, paper: str = "A4",
                     actor: User | None = None) -> Book:
@@ -348,16 +376,10 @@ def current_edition(forum: Forum, *, delegate: Delegate | None = None,
     paper = PAPERS.get(paper.upper(), "A4")
     data = gather_book(forum, delegate=delegate, delegation=delegation)
     fp = fingerprint(data, paper)
-    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
-                               .order_by(BriefingBookEdition.number.desc()).limit(1))
-    if latest is not None:
-        same = db.session.scalar(
-            _owner(sa.select(BriefingBookEdition), data)
-            .where(BriefingBookEdition.fingerprint == fp)
-            .order_by(BriefingBookEdition.number.desc()).limit(1))
-        if same is not None and same.number == latest.number or (
-                same is not None and same.snapshot == latest.snapshot):
-            return Book(same, data, fresh=False)
+    latest = _latest(data)
+    stored = _unchanged(data, fp, latest)
+    if stored is not None:
+        return stored
     number = (latest.number + 1) if latest is not None else 1
     issued = utcnow()
     changes = changes_since(latest.snapshot if latest is not None else None, data)

@@ -111,7 +111,7 @@ def save(pdf: bytes, tmp_path: Path, name: str) -> Path:
 
 def test_delegation_book_contents(client, auth, book_world, tmp_path):
     auth.login("c@example.org")
-    r = client.get(f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf")
+    r = client.post(f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert "Dhaka-North-ed1.pdf" in r.headers["Content-Disposition"]
     pdf = r.data
@@ -151,7 +151,7 @@ def test_delegation_book_contents(client, auth, book_world, tmp_path):
 def test_delegate_book_and_letter_paper(client, auth, book_world, tmp_path):
     auth.login("da@example.org")
     mayor = book_world["mayor"]
-    pdf = client.get(f"/NY22/books/delegates/{mayor.id}.pdf?paper=letter").data
+    pdf = client.post(f"/NY22/books/delegates/{mayor.id}.pdf?paper=letter").data
     reader = PdfReader(io.BytesIO(pdf))
     assert (round(float(reader.pages[0].mediabox.width)),
             round(float(reader.pages[0].mediabox.height))) == (612, 792)
@@ -169,15 +169,22 @@ def test_delegate_book_and_letter_paper(client, auth, book_world, tmp_path):
 def test_editions_are_stored_and_changes_listed(client, auth, book_world):
     auth.login("c@example.org")
     url = f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf"
-    first = client.get(url).data
+    # a GET makes nothing: no edition yet, so the page offers to make one
+    r = client.get(url)
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "Make the book now" in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(BriefingBookEdition.id))) == 0
+    first = client.post(url).data
     assert "This is the first edition" in text_of(first)
-    # unchanged data: the stored file, byte for byte, no new edition
+    # unchanged data: the stored file, byte for byte, no new edition (GET or POST)
     assert client.get(url).data == first
+    assert client.post(url).data == first
     assert db.session.scalar(sa.select(sa.func.count(BriefingBookEdition.id))) == 1
     update_session(book_world["s1"], None, starts_at=ny(17, 14), ends_at=ny(17, 15, 30))
     cancel_session(book_world["s3"], None)
     db.session.commit()
-    second = client.get(url)
+    assert client.get(url).mimetype == "text/html"  # edition 1 is out of date
+    second = client.post(url)
     assert "ed2" in second.headers["Content-Disposition"]
     text = text_of(second.data)
     assert "Since edition 1" in text
@@ -231,7 +238,7 @@ def test_cli_builds_books(app, runner, book_world, tmp_path):
 def test_demo_delegation_book(client, auth, demo_forum, tmp_path):
     auth.login("focal.freetown@demo.forumdesk.example")
     freetown = db.session.scalar(sa.select(Delegation).where(Delegation.name == "Freetown"))
-    pdf = client.get(f"/{demo_forum.short_name}/books/delegations/{freetown.id}.pdf").data
+    pdf = client.post(f"/{demo_forum.short_name}/books/delegations/{freetown.id}.pdf").data
     text = text_of(pdf)
     for want in ("Yvonne Aki-Sawyerr", "Freetown", "International Migration Review Forum 2022",
                  *SECTIONS):
@@ -250,5 +257,5 @@ def test_demo_delegation_book(client, auth, demo_forum, tmp_path):
     auth.login("delegate@demo.forumdesk.example")
     me = db.session.scalar(sa.select(Delegate).where(
         Delegate.email == "yvonne.aki-sawyerr@demo.forumdesk.example"))
-    r = client.get(f"/{demo_forum.short_name}/books/delegates/{me.id}.pdf")
+    r = client.post(f"/{demo_forum.short_name}/books/delegates/{me.id}.pdf")
     assert r.status_code == 200 and "PREPARED FOR" in text_of(r.data)

@@ -57,7 +57,7 @@ def test_delegate_subscribes_and_downloads_the_book(live_server, demo_forum, tmp
         # the book
         page.click("nav >> text=Briefing books")
         with page.expect_download() as info:
-            page.locator("a.download-book:has-text('personal book')").first.click()
+            page.locator(".download-book:has-text('personal book')").first.click()
         download = info.value
         target = tmp_path / download.suggested_filename
         download.save_as(str(target))
