@@ -1,0 +1,140 @@
+"""Reading a forum file's values: each reader checks one field and, when it is wrong,
+notes the problem with its path in the file (``sessions[3].start: ...``) and goes on, so
+that one pass lists every problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pycountry
+
+
+@dataclass
+class Checker:
+    problems: list[str] = field(default_factory=list)
+
+    def err(self, path: str, msg: str) -> None:
+        self.problems.append(f"{path}: {msg}")
+
+    def obj(self, v: Any, path: str) -> dict[str, Any]:
+        if not isinstance(v, dict):
+            self.err(path, "must be an object")
+            return {}
+        return v
+
+    def arr(self, v: Any, path: str) -> list[Any]:
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.err(path, "must be a list")
+            return []
+        return v
+
+    def text(self, o: dict[str, Any], k: str, path: str, *, required: bool = False,
+             max_len: int = 10000) -> str:
+        v = o.get(k)
+        if v is None or v == "":
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return ""
+        if not isinstance(v, str):
+            self.err(f"{path}.{k}", "must be a string")
+            return ""
+        if len(v) > max_len:
+            self.err(f"{path}.{k}", f"longer than {max_len} characters")
+        return v
+
+    def choice(self, o: dict[str, Any], k: str, path: str, enum_cls: Any, *,
+               required: bool = True, default: Any = None) -> Any:
+        v = o.get(k)
+        if v is None:
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return default
+        try:
+            return enum_cls(v)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum_cls)
+            self.err(f"{path}.{k}", f"{v!r} is not one of: {allowed}")
+            return default
+
+    def boolean(self, o: dict[str, Any], k: str, path: str, default: bool = False) -> bool:
+        v = o.get(k, default)
+        if not isinstance(v, bool):
+            self.err(f"{path}.{k}", "must be true or false")
+            return default
+        return v
+
+    def integer(self, o: dict[str, Any], k: str, path: str, *, required: bool = False,
+                minimum: int = 0) -> int | None:
+        v = o.get(k)
+        if v is None:
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return None
+        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+            self.err(f"{path}.{k}", f"must be a whole number of at least {minimum}")
+            return None
+        return v
+
+    def day(self, o: dict[str, Any], k: str, path: str, *, required: bool = False) -> date | None:
+        v = o.get(k)
+        if v is None:
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return None
+        try:
+            return date.fromisoformat(v)
+        except (TypeError, ValueError):
+            self.err(f"{path}.{k}", f"{v!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def instant(self, o: dict[str, Any], k: str, path: str, *,
+                required: bool = False) -> datetime | None:
+        v = o.get(k)
+        if v is None:
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return None
+        try:
+            dt = datetime.fromisoformat(v)
+        except (TypeError, ValueError):
+            dt = None
+        if dt is None or dt.tzinfo is None or "T" not in str(v):
+            self.err(f"{path}.{k}", f"{v!r} is not an ISO 8601 time with offset "
+                                    "(e.g. 2022-05-17T10:00:00-04:00)")
+            return None
+        return dt.astimezone(UTC)
+
+    def country(self, o: dict[str, Any], k: str, path: str) -> str | None:
+        v = o.get(k)
+        if v in (None, ""):
+            return None
+        if not isinstance(v, str) or pycountry.countries.get(alpha_2=v.upper()) is None:
+            self.err(f"{path}.{k}", f"{v!r} is not an ISO 3166-1 alpha-2 country code")
+            return None
+        return v.upper()
+
+    def key(self, o: dict[str, Any], path: str, seen: set[str]) -> str:
+        v = o.get("key")
+        if not isinstance(v, str) or not v:
+            self.err(f"{path}.key", "is required")
+            return ""
+        if v in seen:
+            self.err(f"{path}.key", f"{v!r} is used twice")
+        seen.add(v)
+        return v
+
+    def ref(self, o: dict[str, Any], k: str, path: str, known: dict[str, Any], what: str, *,
+            required: bool = False) -> Any:
+        v = o.get(k)
+        if v in (None, ""):
+            if required:
+                self.err(f"{path}.{k}", "is required")
+            return None
+        if v not in known:
+            self.err(f"{path}.{k}", f"no {what} with key {v!r} in this file")
+            return None
+        return known[v]
