@@ -4,11 +4,36 @@ that one pass lists every problem."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pycountry
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ForumFileError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the forum file")
+        self.problems = problems
+
+
+def read_document(c: Checker, raw: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any]:
+    """The file as an object of the right format (not JSON at all: ForumFileError now)."""
+    if isinstance(raw, dict):
+        data = raw
+    else:
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ForumFileError([f"(file): not valid JSON: {e}"]) from e
+    data = c.obj(data, "(file)")
+    if data.get("format") != fmt:
+        c.err("format", f"must be {fmt!r}")
+    return data
 
 
 @dataclass

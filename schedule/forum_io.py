@@ -9,7 +9,6 @@ offset``); only a clean file is written, through the services (rooms booked by
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +40,7 @@ from delegations.models import (
 from delegations.status import history_entry, record_statuses
 from delegations.timeutil import is_valid_zone
 
-from .forum_checks import Checker
+from .forum_checks import EMAIL_RE, Checker, ForumFileError, read_document
 from .forum_export import FORMAT, export_forum, forum_to_dict, slug
 from .models import (
     Room,
@@ -57,19 +56,10 @@ from .services import book_room, overlaps_among
 
 __all__ = ["FORMAT", "ForumFileError", "export_forum", "forum_to_dict", "import_forum", "slug"]
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class ForumFileError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the forum file")
-        self.problems = problems
-
-
 def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -> Forum:
     """Check the whole file, then write it (flush only). Raises ForumFileError."""
     r = _Reader()
-    data = r.document(raw)
+    data = read_document(r.c, raw, FORMAT)
     r.forum_header(data)
     r.organisations(data)
     r.quotas_and_deadlines(data)
@@ -101,19 +91,6 @@ class _Reader:
     emails: dict[str, str] = field(default_factory=dict)
     session_list: list[Session] = field(default_factory=list)
     uids: set[str] = field(default_factory=set)
-
-    def document(self, raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
-        if isinstance(raw, dict):
-            data = raw
-        else:
-            try:
-                data = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                raise ForumFileError([f"(file): not valid JSON: {e}"]) from e
-        data = self.c.obj(data, "(file)")
-        if data.get("format") != FORMAT:
-            self.c.err("format", f"must be {FORMAT!r}")
-        return data
 
     def forum_header(self, data: dict[str, Any]) -> None:
         c = self.c
