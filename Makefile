@@ -14,7 +14,12 @@ export FLASK_APP := wsgi
 SYSTEM_PACKAGES      := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-dejavu-core python3-venv
 TEST_SYSTEM_PACKAGES := chromium poppler-utils nodejs npm
 
-.PHONY: run test setup setup-test system-deps system-deps-test lint migrate demo clean
+.PHONY: run test setup setup-test system-deps system-deps-test lint migrate demo clean \
+        i18n-extract i18n-update i18n-compile i18n-init
+
+# Translations: the catalogues live in delegations/translations/<lang>/LC_MESSAGES/.
+TRANSLATIONS := delegations/translations
+POT          := $(TRANSLATIONS)/messages.pot
 
 run: setup migrate demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -33,9 +38,9 @@ migrate: setup
 demo: setup
 	$(BIN)/flask forum demo
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed i18n-compile
 
-setup-test: system-deps system-deps-test $(VENV)/.installed-test
+setup-test: system-deps system-deps-test $(VENV)/.installed-test i18n-compile
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +51,23 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+# the strings of the code and templates into messages.pot (babel.cfg says where to look)
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o $(POT) --sort-output --no-location \
+	  --project "Forum Desk" --copyright-holder "Forum Desk contributors" .
+
+# merge new strings into every catalogue (new ones empty, never guessed as fuzzy)
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+# start a new language: make i18n-init LANG_CODE=pt
+i18n-init: i18n-extract
+	$(BIN)/pybabel init -i $(POT) -d $(TRANSLATIONS) -l $(LANG_CODE)
+
+# .po -> .mo (not committed; the app also compiles missing or stale ones at start)
+i18n-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 system-deps:
 	@sh .ci/apt-install $(SYSTEM_PACKAGES)

@@ -71,6 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_delegations(app)
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    from . import cli_guard
+
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
     return app
 
 
@@ -83,7 +86,7 @@ def _configure(app: Flask, instance_path: Path, test_config: Mapping[str, Any] |
         FORUM_DESK_MODULES=["schedule"],
         UPLOAD_FOLDER=str(instance_path / "uploads"),
         BOOKS_FOLDER=str(instance_path / "books"),
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=65 * 1024 * 1024,  # a 64 MB roster and the form around it
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_MINUTES=15,
         SESSION_COOKIE_HTTPONLY=True,
@@ -130,8 +133,11 @@ def _register_delegations(app: Flask) -> None:
         auth,
         cli,
         errors,
+        i18n,
         jobs,
+        language_views,
         nav,
+        people,
         roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
         text,
@@ -139,6 +145,7 @@ def _register_delegations(app: Flask) -> None:
         views,
     )
 
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     timeutil.init_app(app)
@@ -148,7 +155,9 @@ def _register_delegations(app: Flask) -> None:
     nav.add_nav(app, "delegations.index", "Delegations", order=10)
     nav.add_nav(app, "delegations.dashboard", "Accreditation", managers_only=True, order=20)
     app.register_blueprint(views.bp)
+    app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
+    people.init_app(app)
     cli.init_app(app)
 
 

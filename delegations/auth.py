@@ -24,6 +24,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -39,7 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see this page."
+login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 
@@ -132,9 +134,9 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User | Non
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me logged in on this device")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -159,10 +161,12 @@ def _throttled(which: str) -> Any:
     minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
     form = LoginForm()
     form.form_errors.append(
-        "Too many failed attempts for this account from your address. "
-        f"Wait {minutes} minutes and try again, or ask a coordinator to reset your password."
+        _("Too many failed attempts for this account from your address. Wait %(minutes)d "
+          "minutes and try again, or ask a coordinator to reset your password.",
+          minutes=minutes)
         if which == "account" else
-        f"Too many failed attempts from your address. Wait {minutes} minutes and try again.")
+        _("Too many failed attempts from your address. Wait %(minutes)d minutes and try "
+          "again.", minutes=minutes))
     return current_app.make_response((render_template("auth/login.html", form=form), 429))
 
 
@@ -177,7 +181,7 @@ def login_post() -> Any:
                         request.remote_addr or "")
     if user is None:
         db.session.commit()  # keep the recorded failure
-        form.form_errors.append("Wrong e-mail or password.")
+        form.form_errors.append(_("Wrong e-mail or password."))
         return render_template("auth/login.html", form=form), 401
     db.session.commit()
     login_user(user, remember=bool(form.remember.data))
@@ -187,7 +191,7 @@ def login_post() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -200,14 +204,28 @@ def load_user(user_id: str) -> User | None:
 
 def _require_login() -> Any:
     """Before every request: anonymous users go to the login page unless the view is public."""
-    if request.endpoint is None or request.endpoint == "static":
+    if request.endpoint is None or request.endpoint == "static" \
+            or request.endpoint.endswith(".static"):  # a package's own static files
         return None
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "_public", False):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.role == Role.DESK:
+        return _desk_gate(view)
     return None
+
+
+def _desk_gate(view: Any) -> Any:
+    """The badge desk reaches only the views made for it: deny by default, so a page that
+    forgets a role check never shows it a roster."""
+    desk_home = current_app.config.get("DESK_ENDPOINT")
+    if request.endpoint == "home" and desk_home in current_app.view_functions:
+        return redirect(url_for(desk_home))
+    if request.endpoint == "auth.logout" or Role.DESK in getattr(view, "_roles", ()):
+        return None
+    abort(403)
 
 
 def init_app(app: Flask) -> None:

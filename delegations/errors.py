@@ -5,31 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have access to this page.",
-    404: "There is nothing at this address.",
-    405: "This address does not take that kind of request.",
-    413: "The file is too large.",
-    429: "Too many requests. Wait a moment and try again.",
-    500: "Something went wrong on our side. The error has been logged.",
+    400: _l("The request could not be understood."),
+    403: _l("You do not have access to this page."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("The file is too large."),
+    429: _l("Too many requests. Wait a moment and try again."),
+    500: _l("Something went wrong on our side. The error has been logged."),
 }
 
 
 def _render(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template(
-        "errors/error.html", code=code, message=message or MESSAGES.get(code, "Error.")
+        "errors/error.html", code=code, message=message or MESSAGES.get(code, _("Error."))
     ), code
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> Any:
-        return _render(400, f"The form expired or was not sent from this site ({e.description}). "
-                            "Go back, reload the page and send it again.")
+        return _render(400, _("The form expired or was not sent from this site (%(reason)s). "
+                              "Go back, reload the page and send it again.", reason=e.description))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:

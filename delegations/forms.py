@@ -7,7 +7,6 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,13 +29,19 @@ from wtforms.validators import (
 )
 
 from .db import db
+from .fields import ColumnCheckedForm
 from .models import (
+    Accreditation,
     BadgeType,
     Capacity,
+    Deadline,
     DeadlineKind,
+    Delegate,
+    Delegation,
     Level,
     Organisation,
     OrganisationKind,
+    PartnerQuota,
     Route,
 )
 from .timeutil import is_valid_zone
@@ -67,7 +72,8 @@ def _country(form: Any, field: Any) -> None:
             raise ValidationError("Use a two-letter ISO 3166 country code, e.g. SL, BR, CN.")
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(ColumnCheckedForm):
+    model = Delegation
     name = StringField("Name (usually the city)", validators=[DataRequired(), Length(max=200)])
     country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
     region = StringField("Region", validators=[Optional(), Length(max=100)])
@@ -95,7 +101,8 @@ class DelegationForm(FlaskForm):
         }
 
 
-class DelegateForm(FlaskForm):
+class DelegateForm(ColumnCheckedForm):
+    model = Delegate
     honorific = StringField("Honorific", validators=[Optional(), Length(max=40)])
     given_names = StringField("Given names (as on passport)",
                               validators=[DataRequired(), Length(max=200)])
@@ -157,7 +164,8 @@ class DelegateForm(FlaskForm):
         }
 
 
-class AccreditationForm(FlaskForm):
+class AccreditationForm(ColumnCheckedForm):
+    model = Accreditation
     route = SelectField("Route", choices=_enum_choices(Route))
     sponsor_id = SelectField("Sponsor", coerce=_int_or_none, validate_choice=False)
     badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"),
@@ -183,7 +191,8 @@ class AccreditationForm(FlaskForm):
         }
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(ColumnCheckedForm):
+    model = Deadline
     kind = SelectField("Milestone", choices=_enum_choices(DeadlineKind))
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     due = DateTimeLocalField("Due (forum time)", format="%Y-%m-%dT%H:%M",
@@ -191,7 +200,8 @@ class DeadlineForm(FlaskForm):
     notes = TextAreaField("Notes", validators=[Optional()])
 
 
-class QuotaForm(FlaskForm):
+class QuotaForm(ColumnCheckedForm):
+    model = PartnerQuota
     organisation_id = SelectField("Partner organisation", coerce=_int_or_none,
                                   validate_choice=False,
                                   validators=[DataRequired(message="Choose an organisation.")])
@@ -203,7 +213,8 @@ class QuotaForm(FlaskForm):
         self.organisation_id.choices = organisation_choices("— choose —")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(ColumnCheckedForm):
+    model = Organisation
     name = StringField("Name", validators=[DataRequired(), Length(max=300)])
     acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
     kind = SelectField("Kind", choices=_enum_choices(OrganisationKind),

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,7 +52,11 @@ class Level(enum.StrEnum):
     """Level of representation, in protocol order (highest first)."""
 
     HEAD_OF_STATE = "head_of_state"
+    VICE_PRESIDENT = "vice_president"  # and crown princes and princesses
+    HEAD_OF_GOVERNMENT = "head_of_government"
+    DEPUTY_HEAD_OF_GOVERNMENT = "deputy_head_of_government"
     MINISTER = "minister"
+    VICE_MINISTER = "vice_minister"
     AMBASSADOR = "ambassador"
     MAYOR = "mayor"
     DEPUTY_MAYOR = "deputy_mayor"
@@ -65,8 +70,12 @@ class Level(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "head_of_state": "Head of State or Government",
+            "head_of_state": "Head of State",
+            "vice_president": "Vice-President or Crown Prince",
+            "head_of_government": "Head of Government",
+            "deputy_head_of_government": "Deputy Prime Minister",
             "minister": "Minister",
+            "vice_minister": "Vice-Minister",
             "ambassador": "Ambassador",
             "mayor": "Mayor",
             "deputy_mayor": "Deputy mayor",
@@ -81,6 +90,30 @@ class Level(enum.StrEnum):
     @property
     def rank(self) -> int:
         return list(Level).index(self)
+
+
+class DelegationCategory(enum.StrEnum):
+    """The groups of a UN list of participants, in the order the list gives them."""
+
+    MEMBER_STATE = "member_state"
+    OBSERVER = "observer"  # non-member States and entities with standing invitations
+    INTERGOVERNMENTAL = "intergovernmental"
+    UN_BODY = "un_body"  # UN system: funds, programmes, specialised agencies
+    OTHER_STAKEHOLDER = "other_stakeholder"  # local governments, civil society, others
+
+    @property
+    def label(self) -> str:
+        return {
+            "member_state": _("Member States"),
+            "observer": _("Observers"),
+            "intergovernmental": _("Intergovernmental organisations"),
+            "un_body": _("United Nations system"),
+            "other_stakeholder": _("Other stakeholders"),
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(DelegationCategory).index(self)
 
 
 class Capacity(enum.StrEnum):
@@ -171,11 +204,25 @@ class DeadlineKind(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class NameOrder(enum.StrEnum):
+    """How a person writes their name: given names first, or family name first (Chinese,
+    Korean, Japanese, Hungarian, Vietnamese names as on the passport)."""
+
+    GIVEN_FIRST = "given_first"
+    FAMILY_FIRST = "family_first"
+
+    @property
+    def label(self) -> str:
+        return {"given_first": _("Given names first"),
+                "family_first": _("Family name first")}[self.value]
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     FOCAL_POINT = "focal_point"
     DELEGATE = "delegate"
+    DESK = "desk"  # badge desk: checks badges in, sees nothing else
 
     @property
     def label(self) -> str:
@@ -194,6 +241,8 @@ class Forum(Base):
     end_date: Mapped[date]
     host_city: Mapped[str] = mapped_column(sa.String(200), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # the language of pages and books when nobody has said otherwise (en, fr, es, ar)
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     delegations: Mapped[list[Delegation]] = relationship(
@@ -271,6 +320,9 @@ class Delegation(Base):
     name: Mapped[str] = mapped_column(sa.String(200))  # e.g. "Freetown"
     country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
     region: Mapped[str] = mapped_column(sa.String(100), default="")
+    category: Mapped[DelegationCategory] = mapped_column(
+        enum_column(DelegationCategory), default=DelegationCategory.OTHER_STAKEHOLDER,
+        server_default=DelegationCategory.OTHER_STAKEHOLDER.value)
     leading_organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="SET NULL")
     )
@@ -303,6 +355,10 @@ class Delegate(Base):
     honorific: Mapped[str] = mapped_column(sa.String(40), default="")
     given_names: Mapped[str] = mapped_column(sa.String(200))
     family_name: Mapped[str] = mapped_column(sa.String(200))
+    name_order: Mapped[NameOrder] = mapped_column(
+        enum_column(NameOrder), default=NameOrder.GIVEN_FIRST, server_default="given_first")
+    # the name in its own script (王小明, Владимир, محمد), printed beside the Latin one
+    original_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     function: Mapped[str] = mapped_column(sa.String(300), default="")  # job title
     level: Mapped[Level] = mapped_column(enum_column(Level), default=Level.OFFICIAL)
     capacity: Mapped[Capacity] = mapped_column(enum_column(Capacity), default=Capacity.MEMBER)
@@ -326,7 +382,16 @@ class Delegate(Base):
 
     @property
     def full_name(self) -> str:
+        """The name in the person's own order; a family name written first is in capitals
+        (the UN's way of showing which part is the family name): "WANG Xiaoming"."""
+        if self.name_order == NameOrder.FAMILY_FIRST:
+            return f"{self.family_name.upper()} {self.given_names}".strip()
         return f"{self.given_names} {self.family_name}".strip()
+
+    @property
+    def sort_name(self) -> str:
+        """What lists sort by: family name, then given names, whatever the order printed."""
+        return f"{self.family_name} {self.given_names}".strip()
 
     @property
     def display_name(self) -> str:
@@ -414,6 +479,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # chosen with the switcher
 
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()
@@ -478,3 +544,30 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """A one-time link to set a password and join as a given role. Only the token's hash is
+    stored; the link is shown once (and mailed when mail is set up)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    forum_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegation: Mapped[Delegation | None] = relationship()
+    delegate: Mapped[Delegate | None] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -15,6 +15,7 @@ from delegations.gcpause import gc_paused
 from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
+from .speaking import speaking_minutes_sql
 
 APPROVED = (AccreditationStatus.APPROVED, AccreditationStatus.BADGE_COLLECTED)
 
@@ -73,7 +74,7 @@ class SlotRow(NamedTuple):
     person_key: str  # "g<guest name>" for a guest (delegates are known by delegate_id)
     person_name: str
     delegate_id: int | None = None
-    minutes: int | None = None
+    minutes: int | None = None  # speaking minutes: None when they do not count (speaking.py)
     remote: bool = False
     accredited: bool = True  # has an approved accreditation for this forum
     arrival: date | None = None
@@ -180,7 +181,7 @@ def _load_slots(conn: sa.Connection, forum: Forum, rows: ForumRows) -> None:
     append = rows.slots.append
     for sid, did, guest, minutes, remote in conn.execute(
         sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
-                  SpeakerSlot.minutes, SpeakerSlot.remote)
+                  speaking_minutes_sql(), SpeakerSlot.remote)
         .where(SpeakerSlot.session_id.in_(forum_sessions))
     ).all():
         if did is not None:

@@ -1,7 +1,7 @@
 """Clash detection over a whole forum: pure computation over plain rows.
 
-``load_rows(forum)`` (in ``clash_rows``) reads everything with a constant number of queries (sessions with their
-rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
+``load_rows(forum)`` (in ``clash_rows``) reads everything with a constant number of
+queries (sessions with their rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
 sorts once per person and per room and sweeps, so the work is O(n log n) and never a query
 per slot. Cancelled sessions take part in nothing.
 

@@ -4,13 +4,15 @@ that one pass lists every problem."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pycountry
+
+from delegations import fields
+from delegations.safejson import JSONProblem, load_json
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -27,9 +29,9 @@ def read_document(c: Checker, raw: bytes | str | dict[str, Any], fmt: str) -> di
         data = raw
     else:
         try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ForumFileError([f"(file): not valid JSON: {e}"]) from e
+            data = load_json(raw)
+        except JSONProblem as e:
+            raise ForumFileError([f"(file): {e}"]) from e
     data = c.obj(data, "(file)")
     if data.get("format") != fmt:
         c.err("format", f"must be {fmt!r}")
@@ -102,6 +104,9 @@ class Checker:
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
             self.err(f"{path}.{k}", f"must be a whole number of at least {minimum}")
             return None
+        if fields.integer_problem(v):
+            self.err(f"{path}.{k}", fields.integer_problem(v) or "")
+            return None
         return v
 
     def day(self, o: dict[str, Any], k: str, path: str, *, required: bool = False) -> date | None:
@@ -155,11 +160,45 @@ class Checker:
     def ref(self, o: dict[str, Any], k: str, path: str, known: dict[str, Any], what: str, *,
             required: bool = False) -> Any:
         v = o.get(k)
-        if v in (None, ""):
+        if v is None or v == "":
             if required:
                 self.err(f"{path}.{k}", "is required")
             return None
-        if v not in known:
+        if not isinstance(v, str) or v not in known:
             self.err(f"{path}.{k}", f"no {what} with key {v!r} in this file")
             return None
         return known[v]
+
+
+def column_checks(c: Checker, checked: list[tuple[str, Any]]) -> None:
+    """Every object about to be written gets the model's column checks (lengths, one-line
+    text, number ranges), the same the forms and the spreadsheet preview run."""
+    reported = set(c.problems)
+    for path, obj in checked:
+        for key, problem in fields.object_problems(obj).items():
+            line = f"{path}.{key}: {problem}"
+            if not any(r.startswith(f"{path}.{key}:") for r in reported):
+                c.problems.append(line)
+
+
+def objects_to_check(forum: Any, new_orgs: list[Any], quotas: list[Any], deadlines: list[Any],
+                     venues: list[Any], delegations: list[Any],
+                     sessions: list[Any]) -> list[tuple[str, Any]]:
+    """Every new object of a forum file with its path in the file."""
+    checked: list[tuple[str, Any]] = [("forum", forum)]
+    checked += [(f"organisations[{o.name[:40]!r}]", o) for o in new_orgs]
+    checked += [(f"quotas[{i}]", q) for i, q in enumerate(quotas)]
+    checked += [(f"deadlines[{i}]", d) for i, d in enumerate(deadlines)]
+    for i, v in enumerate(venues):
+        checked.append((f"venues[{i}]", v))
+        checked += [(f"venues[{i}].rooms[{j}]", r) for j, r in enumerate(v.rooms)]
+    for i, dl in enumerate(delegations):
+        checked.append((f"delegations[{i}]", dl))
+        for j, person in enumerate(dl.delegates):
+            checked.append((f"delegations[{i}].delegates[{j}]", person))
+            checked += [(f"delegations[{i}].delegates[{j}].accreditation", a)
+                        for a in person.accreditations]
+    for i, se in enumerate(sessions):
+        checked.append((f"sessions[{i}]", se))
+        checked += [(f"sessions[{i}].speakers[{j}]", sl) for j, sl in enumerate(se.speaker_slots)]
+    return checked

@@ -189,6 +189,7 @@ def _delegation_dict(dl: Delegation, forum: Forum, k: _KeyMaps) -> dict[str, Any
         "name": dl.name,
         "country": dl.country,
         "region": dl.region,
+        "category": dl.category.value,
         "leading_organisation": k.org.get(dl.leading_organisation_id)
         if dl.leading_organisation_id else None,
         "focal_point": {"name": dl.focal_point_name, "email": dl.focal_point_email,

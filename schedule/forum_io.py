@@ -1,11 +1,8 @@
-"""A whole forum as one JSON file (format ``forum-desk/1``, see docs/forum-format.md).
+"""A whole forum as one JSON file (``forum-desk/1``, docs/forum-format.md): the import.
 
-``export_forum`` (in ``forum_export``) returns the file's bytes. ``import_forum`` reads the
-whole file first, section by section, and raises ``ForumFileError`` listing every problem
-with its path in the file (for example ``sessions[3].start: not an ISO 8601 time with
-offset``); only a clean file is written, through the services (rooms booked by
-``book_room``, accreditation statuses with their history), flushed, never committed.
-"""
+``import_forum`` reads every section first and raises ``ForumFileError`` listing each problem
+with its path in the file; only a clean file is written, through the services (``book_room``,
+status history), flushed, never committed. The export is in ``forum_export``."""
 
 from __future__ import annotations
 
@@ -27,6 +24,7 @@ from delegations.models import (
     DeadlineKind,
     Delegate,
     Delegation,
+    DelegationCategory,
     DocumentKind,
     Forum,
     Level,
@@ -37,11 +35,18 @@ from delegations.models import (
     Series,
     User,
 )
-from delegations.status import history_entry, record_statuses
+from delegations.status import past_history, record_statuses
 from delegations.timeutil import is_valid_zone
 
-from .forum_checks import EMAIL_RE, Checker, ForumFileError, read_document
-from .forum_export import FORMAT, export_forum, forum_to_dict, slug
+from .forum_checks import (
+    EMAIL_RE,
+    Checker,
+    ForumFileError,
+    column_checks,
+    objects_to_check,
+    read_document,
+)
+from .forum_export import FORMAT, export_forum, forum_to_dict, slug  # noqa: F401 (re-exported)
 from .models import (
     Room,
     Session,
@@ -54,7 +59,6 @@ from .models import (
 )
 from .services import book_room, overlaps_among
 
-__all__ = ["FORMAT", "ForumFileError", "export_forum", "forum_to_dict", "import_forum", "slug"]
 
 def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -> Forum:
     """Check the whole file, then write it (flush only). Raises ForumFileError."""
@@ -68,6 +72,9 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
     r.delegations(data)
     r.sessions(data)
     r.rooms_booked_once()
+    column_checks(r.c, objects_to_check(
+        r.forum, [o for o in r.orgs.values() if o.id is None], r.quotas, r.deadlines,
+        list(r.venue_map.values()), r.delegation_list, r.session_list))
     if r.c.problems:
         raise ForumFileError(r.c.problems)
     return _write(r, actor)
@@ -205,6 +212,8 @@ class _Reader:
                 name=c.text(dlo, "name", p, required=True, max_len=200),
                 country=c.country(dlo, "country", p),
                 region=c.text(dlo, "region", p, max_len=100),
+                category=c.choice(dlo, "category", p, DelegationCategory, required=False,
+                                  default=DelegationCategory.OTHER_STAKEHOLDER),
                 leading_organisation=c.ref(dlo, "leading_organisation", p, self.orgs,
                                            "organisation"),
                 focal_point_name=c.text(fp, "name", f"{p}.focal_point", max_len=200),
@@ -383,9 +392,8 @@ def _write(r: _Reader, actor: User | None) -> Forum:
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
     record_statuses(
-        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
-                      "forum_import")
-        for person in r.delegates.values() for acc in person.accreditations)
+        entry for person in r.delegates.values() for acc in person.accreditations
+        for entry in past_history(actor, acc, person.full_name, person.id, "forum_import"))
     record(actor, "forum", forum.id, "import",
            f"Imported {forum.short_name}: {len(r.delegates)} delegates, "
            f"{len(r.session_list)} sessions")

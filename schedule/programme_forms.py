@@ -20,9 +20,10 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from delegations.fields import ColumnCheckedForm
 from delegations.timeutil import local_time_problem
 
-from .models import SessionKind, SessionStatus, SpeakerRole
+from .models import Room, Session, SessionKind, SessionStatus, SpeakerRole, Venue
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -39,7 +40,8 @@ def _local(form: FlaskForm, field: StringField) -> None:
             raise ValidationError(problem)
 
 
-class SessionForm(FlaskForm):
+class SessionForm(ColumnCheckedForm):
+    model = Session
     zone: str | None = None  # the forum's IANA zone: times in its DST gaps are refused
     title = StringField("Title", validators=[DataRequired(), Length(max=400)])
     kind = SelectField("Kind", choices=[SelectChoice(k.value, k.label) for k in SessionKind])
@@ -64,13 +66,15 @@ class SessionForm(FlaskForm):
     press_line = TextAreaField("Press line (for briefs)")
 
 
-class VenueForm(FlaskForm):
+class VenueForm(ColumnCheckedForm):
+    model = Venue
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     address = TextAreaField("Address")
     access_instructions = TextAreaField("Access instructions")
 
 
-class RoomForm(FlaskForm):
+class RoomForm(ColumnCheckedForm):
+    model = Room
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField("Capacity (seats)", validators=[Optional(), NumberRange(min=0)])
     interpretation_languages = StringField("Interpretation languages (e.g. en, fr, es)",

@@ -34,9 +34,26 @@ X = None  # not sent: a POST the viewer may make (an empty form would change dat
 
 #: endpoint -> method -> answer per viewer (anonymous, delegate, focal point B, coordinator)
 EXPECTED: dict[str, dict[str, tuple[Any, Any, Any, Any]]] = {
+    "accounts.change": {"POST": (L, 403, 403, X)},
+    "accounts.index": {"GET": (L, 403, 403, 200)},
     "auth.login": {"GET": (200, R, R, R)},
     "auth.login_post": {"POST": (400, 400, 400, X)},
     "auth.logout": {"POST": (L, L, L, X)},
+    "badges.attendance": {"GET": (L, 403, 404, 200)},
+    "badges.batch": {"GET": (L, 403, 403, 404)},
+    "badges.batch_pdf": {"GET": (L, 403, 403, 404)},
+    "badges.batch_post": {"POST": (L, 403, 403, X)},
+    "badges.delegation": {"GET": (L, 403, 403, 200)},
+    "badges.desk": {"GET": (L, 403, 403, 200)},
+    "badges.desk_home": {"GET": (L, 403, 403, R)},
+    "badges.desk_photo": {"GET": (L, 403, 403, 404)},
+    "badges.desk_post": {"POST": (L, 403, 403, X)},
+    "badges.headcount": {"GET": (L, 403, 200, 200)},
+    "badges.index": {"GET": (L, 403, 403, 200)},
+    "badges.issue_post": {"POST": (L, 403, 403, X)},
+    "badges.pdf": {"GET": (L, 403, 403, R)},
+    "badges.reissue_post": {"POST": (L, 403, 403, X)},
+    "badges.static": {"GET": (404, 404, 404, 404)},
     "books.delegate_book": {"GET": (L, 200, 403, 200)},
     "books.delegate_book_post": {"POST": (L, 200, 403, X)},
     "books.delegation_book": {"GET": (L, 403, 403, 200)},
@@ -88,6 +105,19 @@ EXPECTED: dict[str, dict[str, tuple[Any, Any, Any, Any]]] = {
     "delegations.roster_import_post": {"POST": (L, 403, 403, X)},
     "delegations.roster_list": {"GET": (L, R, 200, 200)},
     "home": {"GET": (L, R, R, R)},
+    "invitations.accept": {"GET": (404, 404, 404, 404)},
+    "invitations.accept_post": {"POST": (404, 404, 404, X)},
+    "invitations.index": {"GET": (L, 403, 200, 200)},
+    "invitations.index_post": {"POST": (L, 403, 422, X)},
+    "invitations.revoke": {"POST": (L, 403, 404, X)},
+    "language.choose": {"POST": (400, 400, 400, X)},
+    "mail.outbox": {"GET": (L, 403, 403, 200)},
+    "mail.outbox_eml": {"GET": (L, 403, 403, 404)},
+    "mail.outbox_retry": {"POST": (L, 403, 403, X)},
+    "mail.unsubscribe": {"GET": (404, 404, 404, 404)},
+    "mail.unsubscribe_post": {"POST": (404, 404, 404, X)},
+    "me.edit": {"GET": (L, 200, 403, 403)},
+    "me.edit_post": {"POST": (L, R, 403, X)},
     "schedule.clashes": {"GET": (L, 403, 403, 200)},
     "schedule.delegate_add_to_session": {"GET": (L, 403, 403, 200)},
     "schedule.delegate_agenda": {"GET": (L, 200, 403, 200)},
@@ -116,6 +146,10 @@ EXPECTED: dict[str, dict[str, tuple[Any, Any, Any, Any]]] = {
     "schedule.venue_new": {"GET": (L, 403, 403, 200)},
     "schedule.venue_new_post": {"POST": (L, 403, 403, X)},
     "schedule.venues": {"GET": (L, 403, 403, 200)},
+    "setup.forum_setup": {"GET": (L, 403, 403, 200)},
+    "setup.forum_setup_post": {"POST": (L, 403, 403, X)},
+    "setup.new_forum": {"GET": (L, 403, 403, 200)},
+    "setup.new_forum_post": {"POST": (L, 403, 403, X)},
 }
 
 #: GET routes that write, and why (everything else must not commit on GET)
@@ -147,7 +181,9 @@ def world(app, demo_forum, make_user):
     return {
         "forum": demo_forum.short_name, "delegation_id": freetown.id, "delegate_id": mayor.id,
         "session_id": private.id, "venue_id": room.venue_id, "room_id": room.id,
-        "token": "not-a-real-token", "filename": "app.css",
+        "token": "not-a-real-token", "filename": "app.css", "day": "2022-05-17",
+        # records the walk does not make: their routes must answer 404 or refuse, never 500
+        "batch_id": 1, "invitation_id": 1, "user_id": 1, "message_id": 1,
     }
 
 

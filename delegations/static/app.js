@@ -3,7 +3,8 @@
 //   form[data-confirm]        asks before submitting
 //   select[data-autosubmit]   submits its form when changed
 //   input[data-select-all]    checks or unchecks every checkbox named by its value
-//   button.copy[data-copy]    copies the text of the input with that id
+//   button.copy[data-copy]    copies the text of the input with that id, then says
+//                             data-copied ("Copied" in the page's language)
 "use strict";
 
 document.addEventListener("submit", function (e) {
@@ -26,7 +27,7 @@ document.addEventListener("click", function (e) {
   if (!b) { return; }
   var input = document.getElementById(b.dataset.copy);
   input.select();
-  var done = function () { b.textContent = "Copied"; };
+  var done = function () { b.textContent = b.dataset.copied || "Copied"; };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(input.value).then(done, function () {
       document.execCommand("copy"); done();
