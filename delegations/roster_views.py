@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from . import accreditation, roster
+from . import accreditation, roster, status_confirm_views
 from .access import can_edit, get_or_404_for
 from .auth import manager_required
 from .db import db
@@ -218,6 +218,9 @@ def delegate_status(forum: str, delegate_id: int) -> Any:
         return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
     if not current_user.is_manager and target in {s.value for s in accreditation.MANAGER_ONLY}:
         abort(403)
+    stop = status_confirm_views.confirmation_page(f, p, acc, AccreditationStatus(target))
+    if stop is not None:
+        return stop
     try:
         warnings = accreditation.change_status(acc, target, current_user,
                                                request.form.get("note", "").strip())

@@ -143,6 +143,14 @@ def fmt_time(dt: datetime | None, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
 
 
+def fmt_span(start: datetime, end: datetime, tz: str) -> str:
+    """"10:00–13:00", and "22:30–00:30 (+1)" when the end falls on a later day in ``tz``:
+    every start–end range a person reads is written by this one function."""
+    days_later = (to_zone(end, tz).date() - to_zone(start, tz).date()).days
+    text = f"{fmt_time(start, tz)}–{fmt_time(end, tz)}"
+    return f"{text} (+{days_later})" if days_later > 0 else text
+
+
 def _locale() -> str:
     """The language of the page, book or command being written (English outside one)."""
     return str(get_locale() or "en")
@@ -208,4 +216,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zone_city"] = zone_city
     app.jinja_env.filters["zone_abbr"] = zone_abbr
     app.jinja_env.globals["day_offset"] = day_offset
+    app.jinja_env.globals["local_span"] = fmt_span
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)

@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
         services,
         session_views,  # noqa: F401
         setup_views,
+        speaking_views,  # noqa: F401
+        timetable_views,  # noqa: F401
         venue_views,  # noqa: F401
         views,
     )
@@ -55,3 +57,8 @@ def init_app(app: Flask) -> None:
     from . import badges
 
     badges.init_app(app)
+
+    # Batches of briefing books run as jobs, with their progress page and CLI.
+    from . import batch_views
+
+    batch_views.init_app(app)

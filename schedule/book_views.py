@@ -13,7 +13,6 @@ from flask import (
 from flask_login import current_user
 
 from delegations.access import can_edit, can_see, get_or_404_for, visible_delegations
-from delegations.db import db
 from delegations.forums import forum_or_404
 from delegations.models import Delegate, Delegation, Forum, User
 
@@ -34,6 +33,11 @@ def pdf_response(book: briefing.Book) -> Response:
     return resp.make_conditional(request)
 
 
+def needs_edition(forum: Forum, **owner: Any) -> Any:
+    return render_template("books/needs_edition.html", forum=forum, paper=_paper(),
+                           latest=briefing.latest_edition(**owner), **owner), 409
+
+
 @books.get("/<forum>/books/")
 def index(forum: str) -> Any:
     f = forum_or_404(forum)
@@ -49,52 +53,23 @@ def index(forum: str) -> Any:
                            whole={d.id: can_edit(user, d) for d in delegations})
 
 
-def _owner(f: Forum, delegation_id: int | None, delegate_id: int | None) -> dict[str, Any]:
-    if delegation_id is not None:
-        # edit, not see: the book holds every member's private meetings
-        return {"delegation": get_or_404_for(current_user, Delegation, delegation_id, f,
-                                             edit=True)}
-    return {"delegate": get_or_404_for(current_user, Delegate, delegate_id, f)}
-
-
-def _serve(forum: str, delegation_id: int | None = None,
-           delegate_id: int | None = None) -> Any:
-    """GET: the stored edition when it is still true; else a page that offers to make it
-    (a GET never writes)."""
-    f = forum_or_404(forum)
-    owner = _owner(f, delegation_id, delegate_id)
-    book = briefing.stored_edition(f, paper=_paper(), **owner)
-    if book is not None:
-        return pdf_response(book)
-    return render_template("books/make.html", forum=f, paper=_paper(),
-                           action=request.path, **owner)
-
-
-def _make(forum: str, delegation_id: int | None = None,
-          delegate_id: int | None = None) -> Any:
-    """POST: the current edition, made now when something changed, as the download."""
-    f = forum_or_404(forum)
-    owner = _owner(f, delegation_id, delegate_id)
-    book = briefing.current_edition(f, paper=_paper(), actor=current_user, **owner)
-    db.session.commit()
-    return pdf_response(book)
-
-
 @books.get("/<forum>/books/delegations/<int:delegation_id>.pdf")
 def delegation_book(forum: str, delegation_id: int) -> Any:
-    return _serve(forum, delegation_id=delegation_id)
-
-
-@books.post("/<forum>/books/delegations/<int:delegation_id>.pdf")
-def delegation_book_post(forum: str, delegation_id: int) -> Any:
-    return _make(forum, delegation_id=delegation_id)
+    f = forum_or_404(forum)
+    # edit, not see: the book holds every member's private meetings
+    d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
+    book = briefing.stored_edition(f, delegation=d, paper=_paper())
+    if book is None:  # a GET never makes an edition: offer the POST that does
+        return needs_edition(f, delegation=d)
+    return pdf_response(book)
 
 
 @books.get("/<forum>/books/delegates/<int:delegate_id>.pdf")
 def delegate_book(forum: str, delegate_id: int) -> Any:
-    return _serve(forum, delegate_id=delegate_id)
+    f = forum_or_404(forum)
+    p = get_or_404_for(current_user, Delegate, delegate_id, f)
+    book = briefing.stored_edition(f, delegate=p, paper=_paper())
+    if book is None:
+        return needs_edition(f, delegate=p)
+    return pdf_response(book)
 
-
-@books.post("/<forum>/books/delegates/<int:delegate_id>.pdf")
-def delegate_book_post(forum: str, delegate_id: int) -> Any:
-    return _make(forum, delegate_id=delegate_id)

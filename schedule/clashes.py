@@ -22,7 +22,7 @@ from typing import Any
 
 from delegations.gcpause import gc_paused
 from delegations.models import Forum
-from delegations.timeutil import day_bounds, to_zone
+from delegations.timeutil import day_bounds, fmt_span, to_zone
 
 from .clash_rows import (  # noqa: F401  (load_rows, slot_row, APPROVED: read with the scan)
     APPROVED,
@@ -123,6 +123,11 @@ def _fmt(dt: datetime, tz: str) -> str:
 
 def _hm(dt: datetime, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
+
+
+def _when(start: datetime, end: datetime, tz: str) -> str:
+    """"Tue 17 May 10:00–13:00", with "(+1)" when it ends on a later day."""
+    return f"{to_zone(start, tz).strftime('%a %d %b')} {fmt_span(start, end, tz)}"
 
 
 @gc_paused()
@@ -282,8 +287,8 @@ def _people_clashes(scan: _Scan, single: _Single, double: _Pairs,
         out.append(Clash(
             ClashKind.PERSON_DOUBLE_BOOKED,
             f"{names_} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
-            f"({_fmt(sa_.starts_at, tz)}-{_hm(sa_.ends_at, tz)}) and {sb.title!r} "
-            f"({_fmt(sb.starts_at, tz)}-{_hm(sb.ends_at, tz)}) at once.",
+            f"({_when(sa_.starts_at, sa_.ends_at, tz)}) and {sb.title!r} "
+            f"({_when(sb.starts_at, sb.ends_at, tz)}) at once.",
             people, [scan.ref(a), scan.ref(b)], _room_refs(rows, sa_, sb)))
     for (a, b), (group, gap, need) in travel.items():
         sa_, sb = live[a], live[b]
@@ -368,27 +373,6 @@ def counts(clashes: Iterable[Clash]) -> dict[str, int]:
     for x in clashes:
         c[x.severity.value] += 1
     return c
-
-
-def clashes_of_assignment(rows: ForumRows, new_slot: SlotRow) -> list[Clash]:
-    """The clashes adding ``new_slot`` would create (those not already there)."""
-    if new_slot.delegate_id is not None and new_slot.person_name:
-        rows.names[new_slot.delegate_id] = new_slot.person_name
-    before = {_key(c) for c in find_clashes(rows)}
-    rows.slots.append(new_slot)
-    try:
-        after = find_clashes(rows)
-    finally:
-        rows.slots.pop()
-    def concerns_new(c: Clash) -> bool:
-        if not c.people:
-            return True
-        if new_slot.delegate_id is not None:
-            return new_slot.delegate_id in c.delegate_ids
-        return any(p.id is None and p.name == new_slot.person_name for p in c.people)
-
-    return [c for c in after if _key(c) not in before
-            and new_slot.session_id in c.session_ids and concerns_new(c)]
 
 
 def _key(c: Clash) -> tuple[Any, ...]:

@@ -194,10 +194,12 @@ def ordinal(n: int) -> str:
 
 
 def description(s: Session, focus: frozenset[int]) -> str:
-    lines = [s.kind.label + (" (official)" if s.official else "")
+    # a changed event says first what changed, so the delegate sees why it moved
+    lines = [s.change_note] if s.change_note and s.revision else []
+    lines += [s.kind.label + (" (official)" if s.official else "")
              + (" · private" if s.private else "")]
     if s.status != SessionStatus.CONFIRMED:
-        lines[0] += f" · {s.status.label.upper()}"
+        lines[-1] += f" · {s.status.label.upper()}"
     if s.organiser:
         lines.append(f"Organiser: {s.organiser}")
     if s.chairs:

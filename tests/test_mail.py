@@ -401,3 +401,39 @@ def test_each_person_reads_it_in_their_language(app, runner, demo_forum, smtp):
     freetown = got["yvonne.aki-sawyerr@demo.forumdesk.example"][0]
     assert freetown.msg["Subject"].startswith("Changed: MMC Leadership Board")
     assert "When (venue time, America/New_York)" in freetown.text()
+
+
+def test_a_new_speaking_order_or_time_is_told_to_that_speaker_only(
+        app, client, auth, runner, demo_forum, smtp):
+    press = session("imrf2022-press@forum-desk")
+    slot = next(s for s in press.speaker_slots if s.delegate and s.delegate.email ==
+                "giuseppe.sala@demo.forumdesk.example")
+    auth.login(COORDINATOR)
+    page = client.get(f"/IMRF2022/sessions/{press.id}/speakers/edit?slot={slot.id}")
+    data = form_values(page.get_data(as_text=True), "/speakers/edit")
+    data.update(order="1", minutes="8")
+    r = client.post(f"/IMRF2022/sessions/{press.id}/speakers/edit?slot={slot.id}", data=data)
+    assert r.status_code == 302
+    assert "sent 2, failed 0" in send(runner)
+    got = smtp.by_recipient()
+    assert set(got) == {"giuseppe.sala@demo.forumdesk.example",
+                        "focal.milan@demo.forumdesk.example"}
+    text = got["giuseppe.sala@demo.forumdesk.example"][0].text()
+    assert "1st" in text and "8 min" in text
+
+
+def test_one_digest_for_a_delegation_whatever_changed_in_the_window(app, runner, demo_forum,
+                                                                    smtp):
+    """Two sessions of Freetown's mayor change within the window: she gets one message per
+    session, the focal point one digest holding both."""
+    app.config["MAIL_COALESCE_SECONDS"] = 300
+    runner.invoke(args=["schedule", "cancel", "imrf2022-press@forum-desk"])
+    runner.invoke(args=["schedule", "move", "imrf2022-policy-debate@forum-desk",
+                        "2022-05-18T16:00", "2022-05-18T18:00"])
+    r = mailer.deliver_pending(datetime.now(UTC) + timedelta(seconds=301))
+    assert r.failed == 0
+    got = smtp.by_recipient()
+    assert len(got["yvonne.aki-sawyerr@demo.forumdesk.example"]) == 2
+    (digest,) = got["focal.freetown@demo.forumdesk.example"]
+    text = digest.text()
+    assert "MMC Leadership Board Mayors Press Conference" in text and "Policy debate" in text

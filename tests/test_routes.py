@@ -51,6 +51,7 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "invitation_id": 1,
         "user_id": 1,
         "message_id": 1,
+        "edition_id": 999999,
     }
 
 
