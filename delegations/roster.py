@@ -40,7 +40,8 @@ from .signals import SHOWN_FIELDS, people_renamed
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 
-DELEGATE_FIELDS = ("honorific", "given_names", "family_name", "function", "level", "capacity",
+DELEGATE_FIELDS = ("honorific", "given_names", "family_name", "name_order", "original_name",
+                   "function", "level", "capacity",
                    "organisation_id", "email", "mobile", "languages", "home_timezone",
                    "arrival_date", "departure_date", "notes")
 DELEGATION_FIELDS = ("name", "country", "region", "leading_organisation_id", "focal_point_name",

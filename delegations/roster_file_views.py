@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -121,7 +122,7 @@ def roster_import_confirm(forum: str) -> Any:
     token = request.form.get("token", "")
     filename = request.form.get("filename", "")[:200]
     if not TOKEN_RE.match(token) or not (_imports_folder() / token).is_file():
-        flash("The uploaded file has expired; upload it again.", "error")
+        flash(_("The uploaded file has expired; upload it again."), "error")
         return redirect(url_for("delegations.roster_import", forum=forum))
     path = _imports_folder() / token
     data = path.read_bytes()
@@ -141,8 +142,9 @@ def roster_import_confirm(forum: str) -> Any:
         db.session.rollback()
         raise
     path.unlink(missing_ok=True)
-    flash(f"Imported {filename}: {created} delegates added, {updated} updated, "
-          f"{len(plan.rows) - created - updated} unchanged.", "info")
+    flash(_("Imported %(file)s: %(created)s delegates added, %(updated)s updated, "
+            "%(unchanged)s unchanged.", file=filename, created=created, updated=updated,
+            unchanged=len(plan.rows) - created - updated), "info")
     return redirect(url_for("delegations.roster_list", forum=forum))
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from . import changelog
@@ -296,9 +297,13 @@ class ImportPlan:
 
 
 def _enum(enum_cls: Any, text: str) -> Any:
+    """A member from its value or its label, in English or in the language of the request
+    (a file made in English imports the same whatever language the page is in)."""
     t = text.strip().lower()
+    with force_locale("en"):
+        english = {m: m.label.lower() for m in enum_cls}
     for m in enum_cls:
-        if t in (m.value, m.label.lower(), m.value.replace("_", " ")):
+        if t in (m.value, english[m], m.label.lower(), m.value.replace("_", " ")):
             return m
     raise ValueError
 
