@@ -10,9 +10,11 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import ngettext
 
 from .auth import create_user
 from .db import db
+from .i18n import LANGUAGES, language
 from .models import Delegate, Delegation, Forum, Role, User
 from .participants import participants, participants_csv, participants_pdf
 from .roster import RosterFilter, roster
@@ -164,15 +166,24 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="FILE.pdf or FILE.csv")
 @forum_option
-def roster_participants_command(out: Path, forum_short: str | None) -> None:
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
+              help="Language of the list, its order and this command's messages "
+                   "(default: the forum's).")
+def roster_participants_command(out: Path, forum_short: str | None, lang: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
         raise click.ClickException("--out must end in .pdf or .csv.")
     forum = _forum(forum_short)
-    out.write_bytes(participants_pdf(forum) if suffix == ".pdf" else participants_csv(forum))
-    n = sum(len(e.people) for e in participants(forum))
-    click.echo(f"Wrote the list of participants of {forum.short_name} ({n} people) to {out}")
+    lang = lang or forum.language
+    with language(lang):
+        out.write_bytes(participants_pdf(forum, lang=lang) if suffix == ".pdf"
+                        else participants_csv(forum, lang))
+        n = sum(len(e.people) for e in participants(forum))
+        click.echo(ngettext(
+            "Wrote the list of participants of %(forum)s (%(num)d person) to %(file)s",
+            "Wrote the list of participants of %(forum)s (%(num)d people) to %(file)s",
+            n, forum=forum.short_name, file=out))
 
 
 def init_app(app: Flask) -> None:

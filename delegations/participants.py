@@ -1,6 +1,8 @@
-"""The list of participants of a forum, in protocol order: by delegation, heads of delegation
-first, then by level of representation, then by name. As CSV and as a PDF (WeasyPrint),
-both pure functions returning bytes."""
+"""The list of participants of a forum, in protocol order: delegations by country name in
+the list's language (a French list in French order, as the UN prints them), then by name;
+in each, heads of delegation first, then by level of representation, then by family name,
+collated (Unicode Collation Algorithm). As CSV and as a PDF (WeasyPrint), both pure
+functions returning bytes, in the language asked for (else the forum's)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
@@ -15,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from .accreditation import ACTIVE_STATUSES
 from .db import db, utcnow
+from .i18n import country_name, language, sort_key
 from .models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
 from .pdf import html_to_pdf
 from .spreadsheets import neutralise
@@ -30,8 +34,13 @@ class DelegationEntry:
     people: list[Delegate]
 
 
-def protocol_key(p: Delegate) -> tuple[int, int, str, str]:
-    return (p.capacity.rank, p.level.rank, p.family_name.casefold(), p.given_names.casefold())
+def protocol_key(p: Delegate) -> tuple[Any, ...]:
+    return (p.capacity.rank, p.level.rank, sort_key(p.family_name), sort_key(p.given_names))
+
+
+def delegation_key(d: Delegation) -> tuple[Any, ...]:
+    """Country name in the current language, then the delegation's name (collated)."""
+    return (sort_key(country_name(d.country)) if d.country else (0xFFFF,), sort_key(d.name))
 
 
 def participants(forum: Forum,
@@ -45,7 +54,7 @@ def participants(forum: Forum,
                  selectinload(Delegation.delegates).selectinload(Delegate.organisation))
     ).all()
     out = []
-    for d in sorted(delegations, key=lambda d: d.name.casefold()):
+    for d in sorted(delegations, key=delegation_key):
         people = [p for p in d.delegates
                   if any(a.forum_id == forum.id and a.status in statuses
                          for a in p.accreditations)]
@@ -58,7 +67,12 @@ def _status(p: Delegate, forum: Forum) -> Accreditation | None:
     return next((a for a in p.accreditations if a.forum_id == forum.id), None)
 
 
-def participants_csv(forum: Forum) -> bytes:
+def participants_csv(forum: Forum, lang: str | None = None) -> bytes:
+    with language(lang or forum.language):
+        return _participants_csv(forum)
+
+
+def _participants_csv(forum: Forum) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
@@ -66,17 +80,20 @@ def participants_csv(forum: Forum) -> bytes:
         for p in entry.people:
             a = _status(p, forum)
             w.writerow([neutralise(x) for x in (
-                entry.delegation.name, entry.delegation.country or "", p.display_name,
+                entry.delegation.name, country_name(entry.delegation.country), p.display_name,
                 p.function, p.organisation.name if p.organisation else "", p.capacity.label,
                 p.level.label, a.status.value if a else "")])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def participants_pdf(forum: Forum, issued: date | None = None) -> bytes:
+def participants_pdf(forum: Forum, issued: date | None = None,
+                     lang: str | None = None) -> bytes:
     """The list as an A4 PDF. Needs an app context (templates); fonts come from the system
     (Noto covers Latin, Cyrillic, CJK and Arabic) and WeasyPrint embeds the subsets used."""
     issued = issued or to_zone(utcnow(), forum.timezone).date()
-    entries = participants(forum)
-    html = render_template("delegations/participants_pdf.html", forum=forum, entries=entries,
-                           issued=issued, total=sum(len(e.people) for e in entries))
+    with language(lang or forum.language):
+        entries = participants(forum)
+        html = render_template("delegations/participants_pdf.html", forum=forum,
+                               entries=entries, issued=issued,
+                               total=sum(len(e.people) for e in entries))
     return html_to_pdf(html)

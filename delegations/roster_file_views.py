@@ -26,6 +26,7 @@ from . import roster, spreadsheets
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
+from .i18n import current_language, known
 from .participants import participants_csv, participants_pdf
 from .views import bp
 
@@ -155,7 +156,8 @@ def roster_import_confirm(forum: str) -> Any:
 @manager_required
 def participants_list_csv(forum: str) -> Any:
     f = forum_or_404(forum)
-    return _download(participants_csv(f), "text/csv; charset=utf-8",
+    lang = known(request.args.get("lang")) or current_language()
+    return _download(participants_csv(f, lang), "text/csv; charset=utf-8",
                      f"participants-{f.short_name}.csv")
 
 
@@ -163,4 +165,6 @@ def participants_list_csv(forum: str) -> Any:
 @manager_required
 def participants_list_pdf(forum: str) -> Any:
     f = forum_or_404(forum)
-    return _download(participants_pdf(f), "application/pdf", f"participants-{f.short_name}.pdf")
+    lang = known(request.args.get("lang")) or current_language()
+    return _download(participants_pdf(f, lang=lang), "application/pdf",
+                     f"participants-{f.short_name}-{lang}.pdf")

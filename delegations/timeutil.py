@@ -97,6 +97,8 @@ def fmt_datetime(dt: datetime | None, tz: str) -> str:
     local = to_zone(dt, tz)
     lang = _locale()
     day = format_date(local.date(), _SHORT_DATE.get(lang, "medium"), locale=lang)
+    if lang == "ar":  # the Arabic comma; the time and zone kept left to right (isolated)
+        return f"{day}، \u2066{local:%H:%M} {local.tzname()}\u2069"
     return f"{day}, {local.strftime('%H:%M')} {local.tzname()}"
 
 

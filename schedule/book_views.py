@@ -54,7 +54,8 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     # edit, not see: the book holds every member's private meetings
     d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
-    book = briefing.current_edition(f, delegation=d, paper=_paper(), actor=current_user)
+    book = briefing.current_edition(f, delegation=d, paper=_paper(), actor=current_user,
+                                   lang=request.args.get("lang"))
     db.session.commit()
     return pdf_response(book)
 
@@ -63,7 +64,8 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
 def delegate_book(forum: str, delegate_id: int) -> Any:
     f = forum_or_404(forum)
     p = get_or_404_for(current_user, Delegate, delegate_id, f)
-    book = briefing.current_edition(f, delegate=p, paper=_paper(), actor=current_user)
+    book = briefing.current_edition(f, delegate=p, paper=_paper(), actor=current_user,
+                                   lang=request.args.get("lang"))
     db.session.commit()
     return pdf_response(book)
 

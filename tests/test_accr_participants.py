@@ -54,7 +54,9 @@ EXPECTED_SAO_PAULO = ["Mayor Ricardo Nunes", "Aaron Deputy", "Beto Deputy", "Ana
 
 def test_protocol_order(app, world):
     entries = participants(world.forum)
-    assert [e.delegation.name for e in entries] == ["Montréal", "São Paulo", "القاهرة", "北京"]
+    # by country name in the list's language (here the forum's, English): Brazil, Canada,
+    # China, Egypt
+    assert [e.delegation.name for e in entries] == ["São Paulo", "Montréal", "北京", "القاهرة"]
     sp = next(e for e in entries if e.delegation.name == "São Paulo")
     assert [p.display_name for p in sp.people] == EXPECTED_SAO_PAULO
 
@@ -74,9 +76,10 @@ def test_participants_pdf(app, world, tmp_path):
     for needle in ("São Paulo", "Montréal", "International Migration Review Forum 2022",
                    "Page 1 of", "小明", "List of participants · issued"):
         assert needle in text, needle
-    # protocol order: Montréal's delegation before São Paulo's, heads first inside it
-    positions = [text.index(n) for n in ["Montréal", "Valérie Plante", "São Paulo",
-                                         *EXPECTED_SAO_PAULO]]
+    # protocol order: Brazil's delegation (São Paulo) before Canada's (Montréal), heads
+    # first inside it
+    positions = [text.index(n) for n in ["São Paulo", *EXPECTED_SAO_PAULO, "Montréal",
+                                         "Valérie Plante"]]
     assert positions == sorted(positions)
     assert "Withdrawn" not in text
     # every font embedded
