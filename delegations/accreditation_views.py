@@ -133,10 +133,11 @@ def roster_list(forum: str) -> Any:
     ).all() if scope is None else []
     sponsor = db.session.get(Organisation, flt.sponsor_id) if flt.sponsor_id else None
     deadline = db.session.get(Deadline, flt.not_ready) if flt.not_ready else None
-    bulk_actions = [("submit", "Submit")]
+    bulk_actions = [("submit", _("Submit"))]
     if current_user.is_manager:
-        bulk_actions.append(("approve", "Approve"))
-    bulk_actions += [(f"document:{k.value}", f"Mark received: {k.label}") for k in DocumentKind]
+        bulk_actions.append(("approve", _("Approve")))
+    bulk_actions += [(f"document:{k.value}", _("Mark received: %(document)s", document=k.label))
+                     for k in DocumentKind]
     return render_template(
         "delegations/roster.html", forum=f, people=people, flt=flt, delegations=delegations,
         statuses=list(AccreditationStatus), routes=list(Route), sponsor=sponsor,
