@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         FORUM_DESK_MODULES=["schedule"],
         UPLOAD_FOLDER=str(instance_path / "uploads"),
         BOOKS_FOLDER=str(instance_path / "books"),
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=65 * 1024 * 1024,  # a 64 MB roster and the form around it
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_MINUTES=15,
         SESSION_COOKIE_HTTPONLY=True,
@@ -113,11 +113,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
+        cli_guard,
         errors,
         i18n,
         jobs,
         language_views,
         nav,
+        people,
         roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
         text,
@@ -137,10 +139,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
+    people.init_app(app)
     cli.init_app(app)
 
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
 
     return app
 

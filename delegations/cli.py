@@ -10,8 +10,10 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from . import protocol
 from .auth import create_user
 from .db import db
 from .i18n import LANGUAGES, language
@@ -165,11 +167,14 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
 @roster_cli.command("participants")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="FILE.pdf or FILE.csv")
-@forum_option
+@click.option("--provisional", is_flag=True,
+              help="Include submitted nominations; every page says the list is provisional.")
 @click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
-              help="Language of the list, its order and this command's messages "
-                   "(default: the forum's).")
-def roster_participants_command(out: Path, forum_short: str | None, lang: str | None) -> None:
+              help="Language of the list (words, country names, sort order) and of this "
+                   "command's messages (default: the forum's).")
+@forum_option
+def roster_participants_command(out: Path, provisional: bool, lang: str | None,
+                                forum_short: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
@@ -177,9 +182,12 @@ def roster_participants_command(out: Path, forum_short: str | None, lang: str | 
     forum = _forum(forum_short)
     lang = lang or forum.language
     with language(lang):
-        out.write_bytes(participants_pdf(forum, lang=lang) if suffix == ".pdf"
-                        else participants_csv(forum, lang))
-        n = sum(len(e.people) for e in participants(forum))
+        out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
+                        if suffix == ".pdf" else participants_csv(forum, lang, provisional))
+        groups = participants(forum, lang, provisional)
+        for warning in protocol.warnings(groups):
+            click.echo(_("Warning: %(warning)s", warning=warning), err=True)
+        n = sum(g.count for g in groups)
         click.echo(ngettext(
             "Wrote the list of participants of %(forum)s (%(num)d person) to %(file)s",
             "Wrote the list of participants of %(forum)s (%(num)d people) to %(file)s",

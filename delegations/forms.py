@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -33,14 +32,20 @@ from wtforms.validators import (
 )
 
 from .db import db
+from .fields import ColumnCheckedForm
 from .models import (
+    Accreditation,
     BadgeType,
     Capacity,
+    Deadline,
     DeadlineKind,
+    Delegate,
+    Delegation,
     Level,
     NameOrder,
     Organisation,
     OrganisationKind,
+    PartnerQuota,
     Route,
 )
 from .timeutil import is_valid_zone
@@ -72,7 +77,8 @@ def _country(form: Any, field: Any) -> None:
             raise ValidationError(_("Use a two-letter ISO 3166 country code, e.g. SL, BR, CN."))
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(ColumnCheckedForm):
+    model = Delegation
     name = StringField(_l("Name (usually the city)"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(max=2), _country])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
@@ -100,7 +106,8 @@ class DelegationForm(FlaskForm):
         }
 
 
-class DelegateForm(FlaskForm):
+class DelegateForm(ColumnCheckedForm):
+    model = Delegate
     honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
     given_names = StringField(_l("Given names (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
@@ -168,7 +175,8 @@ class DelegateForm(FlaskForm):
         }
 
 
-class AccreditationForm(FlaskForm):
+class AccreditationForm(ColumnCheckedForm):
+    model = Accreditation
     route = SelectField(_l("Route"), choices=_enum_choices(Route))
     sponsor_id = SelectField(_l("Sponsor"), coerce=_int_or_none, validate_choice=False)
     badge_type = SelectField(_l("Badge type"), choices=_enum_choices(BadgeType, _l("— not set —")),
@@ -194,7 +202,8 @@ class AccreditationForm(FlaskForm):
         }
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(ColumnCheckedForm):
+    model = Deadline
     kind = SelectField(_l("Milestone"), choices=_enum_choices(DeadlineKind))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     due = DateTimeLocalField(_l("Due (forum time)"), format="%Y-%m-%dT%H:%M",
@@ -202,7 +211,8 @@ class DeadlineForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
 
-class QuotaForm(FlaskForm):
+class QuotaForm(ColumnCheckedForm):
+    model = PartnerQuota
     organisation_id = SelectField(_l("Partner organisation"), coerce=_int_or_none,
                                   validate_choice=False,
                                   validators=[DataRequired(message=_l("Choose an organisation."))])
@@ -214,7 +224,8 @@ class QuotaForm(FlaskForm):
         self.organisation_id.choices = organisation_choices(_("— choose —"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(ColumnCheckedForm):
+    model = Organisation
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     kind = SelectField(_l("Kind"), choices=_enum_choices(OrganisationKind),

@@ -18,11 +18,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import roster, spreadsheets
+from . import roster, spreadsheets, tables
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
@@ -93,25 +92,28 @@ def roster_import_post(forum: str) -> Any:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error="The file is too big; the limit is 10 MB. Split it "
-                               "into smaller files."), 413
+                               file_error=f"The file is too big; the limit is "
+                               f"{tables.mb(tables.MAX_BYTES)}. Split it into smaller "
+                               "files."), 413
     if upload is None or not upload.filename:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error="Choose a CSV or XLSX file."), 400
-    data = upload.read(spreadsheets.MAX_BYTES + 1)
     filename = Path(upload.filename).name
+    _forget_old_uploads()
+    ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
+    token: str | None = f"{secrets.token_hex(16)}.{ext}"
+    path = _imports_folder() / token
+    upload.save(path)  # streamed to disk: the checks read it row by row
     try:
-        rows = spreadsheets.read_table(data, filename)
+        rows = spreadsheets.read_table(path, filename)
     except spreadsheets.FileProblem as e:
+        path.unlink(missing_ok=True)
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error=str(e)), 400
     plan = spreadsheets.check_rows(f, rows)
-    token = None
-    _forget_old_uploads()
-    if plan.ok:
-        ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-        token = f"{secrets.token_hex(16)}.{ext}"
-        (_imports_folder() / token).write_bytes(data)
+    if not plan.ok:
+        path.unlink(missing_ok=True)
+        token = None
     return render_template("delegations/import_preview.html", forum=f, plan=plan, rows=rows,
                            token=token, filename=filename), (200 if plan.ok else 422)
 
@@ -123,12 +125,11 @@ def roster_import_confirm(forum: str) -> Any:
     token = request.form.get("token", "")
     filename = request.form.get("filename", "")[:200]
     if not TOKEN_RE.match(token) or not (_imports_folder() / token).is_file():
-        flash(_("The uploaded file has expired; upload it again."), "error")
+        flash("The uploaded file has expired; upload it again.", "error")
         return redirect(url_for("delegations.roster_import", forum=forum))
     path = _imports_folder() / token
-    data = path.read_bytes()
     try:
-        rows = spreadsheets.read_table(data, token)
+        rows = spreadsheets.read_table(path, token)
     except spreadsheets.FileProblem as e:
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error=str(e)), 400
@@ -143,9 +144,8 @@ def roster_import_confirm(forum: str) -> Any:
         db.session.rollback()
         raise
     path.unlink(missing_ok=True)
-    flash(_("Imported %(file)s: %(created)s delegates added, %(updated)s updated, "
-            "%(unchanged)s unchanged.", file=filename, created=created, updated=updated,
-            unchanged=len(plan.rows) - created - updated), "info")
+    flash(f"Imported {filename}: {created} delegates added, {updated} updated, "
+          f"{len(plan.rows) - created - updated} unchanged.", "info")
     return redirect(url_for("delegations.roster_list", forum=forum))
 
 
@@ -156,8 +156,7 @@ def roster_import_confirm(forum: str) -> Any:
 @manager_required
 def participants_list_csv(forum: str) -> Any:
     f = forum_or_404(forum)
-    lang = known(request.args.get("lang")) or current_language()
-    return _download(participants_csv(f, lang), "text/csv; charset=utf-8",
+    return _download(participants_csv(f, *_list_options()), "text/csv; charset=utf-8",
                      f"participants-{f.short_name}.csv")
 
 
@@ -165,6 +164,13 @@ def participants_list_csv(forum: str) -> Any:
 @manager_required
 def participants_list_pdf(forum: str) -> Any:
     f = forum_or_404(forum)
+    lang, provisional = _list_options()
+    return _download(participants_pdf(f, lang=lang, provisional=provisional), "application/pdf",
+                     f"participants-{f.short_name}.pdf")
+
+
+def _list_options() -> tuple[str, bool]:
+    """``?lang=fr`` for a list in French order (default: the page's language);
+    ``?provisional=1`` to add submitted ones."""
     lang = known(request.args.get("lang")) or current_language()
-    return _download(participants_pdf(f, lang=lang), "application/pdf",
-                     f"participants-{f.short_name}-{lang}.pdf")
+    return lang, request.args.get("provisional") == "1"

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from . import accreditation, roster
+from . import accreditation, roster, status_confirm_views
 from .access import can_edit, get_or_404_for
 from .auth import manager_required
 from .db import db
@@ -220,6 +220,9 @@ def delegate_status(forum: str, delegate_id: int) -> Any:
         return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
     if not current_user.is_manager and target in {s.value for s in accreditation.MANAGER_ONLY}:
         abort(403)
+    stop = status_confirm_views.confirmation_page(f, p, acc, AccreditationStatus(target))
+    if stop is not None:
+        return stop
     try:
         warnings = accreditation.change_status(acc, target, current_user,
                                                request.form.get("note", "").strip())
@@ -271,14 +274,15 @@ def delegate_document(forum: str, delegate_id: int) -> Any:
     if upload is not None and upload.filename:
         data = upload.read()
         try:
-            ftype = (roster.check_image(data) if kind == DocumentKind.PHOTO.value
-                     else roster.check_document(data))
+            if kind == DocumentKind.PHOTO.value:
+                roster.set_photo(p, current_app.config["UPLOAD_FOLDER"], data, current_user)
+            else:
+                ftype = roster.check_document(data)
         except roster.UploadError as e:
+            db.session.rollback()
             flash(f"{DocumentKind(kind).label}: {e}", "error")
             return back
-        if kind == DocumentKind.PHOTO.value:
-            roster.set_photo(p, current_app.config["UPLOAD_FOLDER"], data, current_user)
-        else:
+        if kind != DocumentKind.PHOTO.value:
             path = roster.store_file(current_app.config["UPLOAD_FOLDER"], "documents",
                                      f"acc-{acc.id}-{kind}", ftype, data)
             accreditation.attach_document_file(acc, kind, path, upload.filename, current_user)

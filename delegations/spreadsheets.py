@@ -17,17 +17,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import pycountry
 import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
-from . import changelog
+from . import changelog, fields, tables
 from .db import db, utcnow
 from .models import (
     Accreditation,
@@ -43,9 +44,12 @@ from .models import (
     User,
 )
 from .status import TIMESTAMP_FIELD, TRANSITIONS, history_entry, record_statuses, set_status
+from .tables import FileProblem, Row
 from .timeutil import is_valid_zone
 
-MAX_BYTES = 10 * 1024 * 1024
+__all__ = ["FileProblem", "Row", "iter_table", "read_table"]
+
+MAX_BYTES = tables.MAX_BYTES
 COLUMNS = (
     "delegation", "country", "honorific", "given_names", "family_name", "function", "level",
     "capacity", "organisation", "email", "mobile", "languages", "home_timezone",
@@ -55,28 +59,27 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("delegation", "given_names", "family_name")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BLANKS = " \t\r\n\u00a0"
 PERSON_FIELDS = ("honorific", "given_names", "family_name", "function", "level", "capacity",
                  "organisation_id", "email", "mobile", "languages", "home_timezone",
                  "arrival_date", "departure_date", "notes")
 ACC_FIELDS = ("route", "sponsor_id", "status", "badge_type", "substitute")
 
 
-class FileProblem(ValueError):
-    """The file as a whole cannot be read; the message says why, for people."""
-
-
 # --------------------------------------------------------------------------- cells
 
 
 def neutralise(value: str) -> str:
-    """Make a cell that looks like a formula inert (CSV/formula injection)."""
-    if value and value.startswith(FORMULA_START):
+    """Make a cell that looks like a formula inert (CSV/formula injection); spreadsheets
+    skip leading blanks before a formula sign, so the guard looks past them too."""
+    if value and (value.startswith(FORMULA_START)
+                  or value.lstrip(BLANKS).startswith(FORMULA_START[:4])):
         return "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
+    if len(value) > 1 and value[0] == "'" and neutralise(value[1:]) != value[1:]:
         return value[1:]
     return value
 
@@ -154,115 +157,14 @@ def export_xlsx(people: list[Delegate]) -> bytes:
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass
-class Row:
-    line: int
-    values: dict[str, str]
-
-
-def read_table(data: bytes, filename: str) -> list[Row]:
+def read_table(data: bytes | Path | IO[bytes], filename: str) -> list[Row]:
     """Rows of a CSV or XLSX file, keyed by column name, each with its line number (the
-    header is line 1). Blank rows are skipped. Raises FileProblem."""
-    name = (filename or "").lower()
-    if not data:
-        raise FileProblem("The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise FileProblem(f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB. "
-                          "Split it into smaller files.")
-    if name.endswith(".xlsx"):
-        records = _read_xlsx(data)
-    elif name.endswith(".csv"):
-        records = _read_csv(data)
-    else:
-        raise FileProblem("Only CSV (.csv) and Excel (.xlsx) files can be imported. "
-                          "Save the sheet in one of these formats and try again.")
-    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise FileProblem("The file is empty: no header row and no data.")
-    (_, header), body = records[0], records[1:]
-    header = [h.strip().lower().replace(" ", "_") for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise FileProblem("The first row must name the columns; missing: " + ", ".join(missing)
-                          + ". Expected columns: " + ", ".join(COLUMNS) + ".")
-    unknown = [h for h in header if h and h not in COLUMNS]
-    if unknown:
-        raise FileProblem("Unknown column(s) in the first row: " + ", ".join(unknown)
-                          + ". Expected columns: " + ", ".join(COLUMNS) + ".")
-    if not body:
-        raise FileProblem("The file has a header row but no delegates.")
-    rows = []
-    for line, cells in body:
-        values = {h: unneutralise(cells[i].strip()) if i < len(cells) else ""
-                  for i, h in enumerate(header) if h}
-        rows.append(Row(line, values))
-    return rows
+    header is line 1). Blank rows are skipped. Raises FileProblem (see ``tables``)."""
+    return tables.read_table(data, filename, COLUMNS, REQUIRED_COLUMNS, unneutralise)
 
 
-def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem("The file is in UTF-16. Save it as \u201cCSV UTF-8\u201d and try again.")
-    if data.startswith(b"PK\x03\x04"):
-        raise FileProblem("This looks like an Excel file with a .csv name. Rename it to .xlsx "
-                          "or save it as \u201cCSV UTF-8\u201d.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise FileProblem(f"The file is not UTF-8 text (first bad byte on line {line}). "
-                          "Save it as \u201cCSV UTF-8\u201d from your spreadsheet and "
-                          "try again.") from e
-    if "\x00" in text:
-        raise FileProblem("The file contains binary data; it is not a CSV file.")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    out = []
-    try:
-        start = 1
-        for cells in reader:
-            out.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise FileProblem(f"Line {reader.line_num}: the CSV cannot be read ({e}).") from e
-    return out
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise FileProblem("This is not an Excel .xlsx file (perhaps an old .xls or a CSV with "
-                          "an .xlsx name). Save it as .xlsx or CSV UTF-8.")
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise FileProblem("The Excel file cannot be opened; it may be damaged.") from e
-    try:
-        ws = wb.worksheets[0]
-        out = []
-        for n, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            out.append((n, [_cell_text(c) for c in cells]))
-        return out
-    finally:
-        wb.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() \
-            else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+def iter_table(data: bytes | Path | IO[bytes], filename: str) -> Iterator[Row]:
+    return tables.iter_table(data, filename, COLUMNS, REQUIRED_COLUMNS, unneutralise)
 
 
 # --------------------------------------------------------------------------- checking
@@ -386,8 +288,6 @@ def check_rows(forum: Forum, rows: list[Row]) -> ImportPlan:
                 problems.append(f"country {country} does not match delegation {delegation.name} "
                                 f"({delegation.country})")
         email = get("email")
-        if email and not EMAIL_RE.match(email):
-            problems.append(f"\u201c{email}\u201d is not an e-mail address")
         person: dict[str, Any] = {
             "honorific": get("honorific"), "given_names": given, "family_name": family,
             "function": get("function"), "email": email.lower() or None,
@@ -401,6 +301,7 @@ def check_rows(forum: Forum, rows: list[Row]) -> ImportPlan:
             except ValueError:
                 problems.append(f"unknown {col} \u201c{text}\u201d (use one of: "
                                 f"{_choices(enum_cls)})")
+        problems += [f"{k} {why}" for k, why in fields.column_problems(Delegate, person).items()]
         tz = get("home_timezone")
         if tz and not is_valid_zone(tz):
             problems.append(f"unknown time zone \u201c{tz}\u201d (use an IANA name such as "

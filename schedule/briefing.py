@@ -44,6 +44,7 @@ from delegations.models import (
 from delegations.pdf import html_to_pdf
 from delegations.timeutil import to_zone
 
+from . import speaking
 from .ical import location
 from .models import BriefingBookEdition, Room, Session, SpeakerSlot
 
@@ -77,8 +78,9 @@ ROUTE_INSTRUCTIONS: dict[str, list[Any]] = {  # lazy: translated in the book's l
 # --------------------------------------------------------------------------- data
 
 
-def _slot(sl: SpeakerSlot) -> dict[str, Any]:
+def _slot(sl: SpeakerSlot, kind: Any, limits: dict[Any, int | None]) -> dict[str, Any]:
     p = sl.delegate
+    limit = speaking.slot_limit(sl.role, kind, sl.minutes, limits)
     return {
         "delegate_id": sl.delegate_id,
         "name": sl.speaker_name,
@@ -89,14 +91,17 @@ def _slot(sl: SpeakerSlot) -> dict[str, Any]:
         "role": sl.role.label,
         "order": sl.order or None,
         "order_text": ordinal(sl.order) if sl.order else "",
-        "minutes": sl.minutes,
-        "words": (sl.minutes or 0) * WORDS_PER_MINUTE or None,
+        # speakers get a time limit and a word budget; whoever runs the session, a line
+        "minutes": limit,
+        "words": (limit or 0) * WORDS_PER_MINUTE or None,
+        "chairs": sl.role in speaking.CHAIR_ROLES,
         "remote": sl.remote,
         "notes": sl.notes,
     }
 
 
-def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
+def _session(s: Session, tz: str, ours: set[int],
+             limits: dict[Any, int | None]) -> dict[str, Any]:
     room = s.room
     venue = room.venue if room is not None else None
     return {
@@ -124,8 +129,9 @@ def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
         "objectives": s.objectives,
         "points_to_make": s.points_to_make,
         "press_line": s.press_line,
-        "ours": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id in ours],
-        "others": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id not in ours],
+        "ours": [_slot(sl, s.kind, limits) for sl in s.speaker_slots if sl.delegate_id in ours],
+        "others": [_slot(sl, s.kind, limits) for sl in s.speaker_slots
+                   if sl.delegate_id not in ours],
     }
 
 
@@ -178,7 +184,8 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
                           selectinload(Delegate.organisation)))
         .order_by(Session.starts_at, Session.id)))
     tz = forum.timezone
-    engagements = [_session(s, tz, ours) for s in sessions]
+    limits = speaking.limits(forum.id)
+    engagements = [_session(s, tz, ours, limits) for s in sessions]
 
     principal = delegate or (members[0] if members else None)
     home_tz = principal.home_timezone if principal is not None else None
@@ -194,7 +201,8 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
                                     "organisation": o["organisation"], "sessions": []})
             if e["title"] not in w["sessions"]:
                 w["sessions"].append(e["title"])
-    whos_who = collated(whos.values(), key=lambda w: " ".join(w["name"].split()[-1:] + [w["name"]]))
+    whos_who = collated(whos.values(),
+                        key=lambda w: " ".join(w["name"].split()[-1:] + [w["name"]]))
 
     people = [_person(p, forum.id) for p in members]
     if delegate is not None:
@@ -258,9 +266,11 @@ def fingerprint(data: dict[str, Any], paper: str, lang: str = "en") -> str:
 
 
 def book_language(forum: Forum, *, delegate: Delegate | None = None,
-                  delegation: Delegation | None = None) -> str:
-    """The delegate's first language that we have (for a delegation's book, its head's),
-    else the forum's language, else English."""
+                  delegation: Delegation | None = None, lang: str | None = None) -> str:
+    """``lang`` when a coordinator picked one, else the delegate's first language that we
+    have (for a delegation's book, its head's), else the forum's language, else English."""
+    if known(lang):
+        return known(lang)  # type: ignore[return-value]
     person = delegate
     if person is None and delegation is not None:
         members = sorted(delegation.delegates, key=lambda p: (p.capacity.rank, p.level.rank))
@@ -344,9 +354,14 @@ class Book:
         d = self.data
         who = d["principal"]["name"] if d["scope"] == "delegate" and d["principal"] \
             else d["delegation"]["name"]
-        safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
-        return (f"{d['forum']['short_name']}-briefing-{safe}-ed{self.edition.number}"
-                f"{'-letter' if self.edition.paper == 'Letter' else ''}.pdf")
+        return edition_filename(d["forum"]["short_name"], who, self.edition.number,
+                                self.edition.paper)
+
+
+def edition_filename(forum_short: str, who: str, number: int, paper: str) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
+    return (f"{forum_short}-briefing-{safe}-ed{number}"
+            f"{'-letter' if paper == 'Letter' else ''}.pdf")
 
 
 def _owner(q: Any, data: dict[str, Any]) -> Any:
@@ -355,45 +370,120 @@ def _owner(q: Any, data: dict[str, Any]) -> Any:
     return q.where(BriefingBookEdition.delegation_id == data["owner_id"])
 
 
+def _latest_and_reusable(data: dict[str, Any], fp: str) -> tuple[Any, Any]:
+    """The owner's latest edition, and the edition that can be served for ``fp`` (None when
+    the content changed since)."""
+    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
+                               .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if latest is None:
+        return None, None
+    if latest.fingerprint == fp:
+        return latest, latest
+    same = db.session.scalar(
+        _owner(sa.select(BriefingBookEdition), data)
+        .where(BriefingBookEdition.fingerprint == fp)
+        .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if same is not None and same.snapshot == latest.snapshot:
+        return latest, same
+    return latest, None
+
+
+def stored_edition(forum: Forum, *, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None, paper: str = "A4",
+                   lang: str | None = None) -> Book | None:
+    """The stored edition that is still current, or None when the book changed since (or
+    has none): a new edition is made by a POST or a job, never by a GET."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    lang = book_language(forum, delegate=delegate, delegation=delegation, lang=lang)
+    with language(lang):
+        data = gather_book(forum, delegate=delegate, delegation=delegation)
+    _ignored, same = _latest_and_reusable(data, fingerprint(data, paper, lang))
+    return Book(same, data, fresh=False) if same is not None else None
+
+
+def latest_edition(*, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None) -> BriefingBookEdition | None:
+    q = sa.select(BriefingBookEdition)
+    q = (q.where(BriefingBookEdition.delegate_id == delegate.id) if delegate is not None
+         else q.where(BriefingBookEdition.delegation_id == delegation.id))  # type: ignore[union-attr]
+    return db.session.scalar(q.order_by(BriefingBookEdition.number.desc()).limit(1))
+
+
+@dataclass
+class Draft:
+    """A book made but not stored: everything ``store_draft`` needs, as plain values, so
+    the reading (and rendering) transaction can end before the writing one starts."""
+
+    data: dict[str, Any]
+    fingerprint: str
+    paper: str
+    reuse_id: int | None  # the stored edition that is still current
+    based_on: int | None  # the latest edition's number when this was made
+    issued_at: datetime | None = None
+    pdf: bytes | None = None
+
+
+class StaleDraft(Exception):
+    """Another edition of the same book was stored while this one was being made."""
+
+
+def draft_edition(forum: Forum, *, delegate: Delegate | None = None,
+                  delegation: Delegation | None = None, paper: str = "A4",
+                  lang: str | None = None) -> Draft:
+    """Read and, when the content changed, render the next edition (writes nothing), in
+    the book's language (``book_language``)."""
+    lang = book_language(forum, delegate=delegate, delegation=delegation, lang=lang)
+    with language(lang):
+        return _draft_edition(forum, delegate=delegate, delegation=delegation, paper=paper,
+                              lang=lang)
+
+
+def _draft_edition(forum: Forum, *, delegate: Delegate | None, delegation: Delegation | None,
+                   paper: str, lang: str) -> Draft:
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    fp = fingerprint(data, paper, lang)
+    latest, same = _latest_and_reusable(data, fp)
+    based_on = latest.number if latest is not None else None
+    if same is not None:
+        return Draft(data, fp, paper, same.id, based_on)
+    issued = utcnow()
+    changes = changes_since(latest.snapshot if latest is not None else None, data)
+    html = book_html(data, edition=(based_on or 0) + 1, issued_at=issued,
+                     changes=changes if latest is not None else None, paper=paper)
+    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
+    return Draft(data, fp, paper, None, based_on, issued, pdf)
+
+
+def store_draft(draft: Draft) -> Book:
+    """Store a drafted edition (flushed; the caller commits), or return the reused one.
+    Raises ``StaleDraft`` when another edition was stored since the draft was made."""
+    if draft.reuse_id is not None:
+        ed = db.session.get(BriefingBookEdition, draft.reuse_id)
+        if ed is None:
+            raise StaleDraft("the reused edition is gone")
+        return Book(ed, draft.data, fresh=False)
+    latest = db.session.scalar(
+        _owner(sa.select(sa.func.max(BriefingBookEdition.number)), draft.data))
+    if latest != draft.based_on:
+        raise StaleDraft(f"edition {latest} was stored meanwhile")
+    data = draft.data
+    ed = BriefingBookEdition(
+        delegate_id=data["owner_id"] if data["scope"] == "delegate" else None,
+        delegation_id=data["owner_id"] if data["scope"] == "delegation" else None,
+        number=(draft.based_on or 0) + 1, issued_at=draft.issued_at, paper=draft.paper,
+        fingerprint=draft.fingerprint, snapshot=snapshot(data), pdf=draft.pdf)
+    db.session.add(ed)
+    db.session.flush()
+    return Book(ed, data, fresh=True)
+
+
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
                     delegation: Delegation | None = None, paper: str = "A4",
                     actor: User | None = None, lang: str | None = None) -> Book:
     """The book as of now: the stored edition when nothing changed, else a new edition
-    (rendered, stored, flushed; the caller commits). In ``lang`` when given (a coordinator's
-    pick), else in the book's own language (``book_language``)."""
-    lang = known(lang) or book_language(forum, delegate=delegate, delegation=delegation)
-    with language(lang):
-        return _current_edition(forum, delegate=delegate, delegation=delegation, paper=paper,
-                                actor=actor, lang=lang)
-
-
-def _current_edition(forum: Forum, *, delegate: Delegate | None, delegation: Delegation | None,
-                     paper: str, actor: User | None, lang: str) -> Book:
+    (rendered, stored, flushed; the caller commits). In ``lang`` when given (a
+    coordinator's pick), else in the book's own language."""
     del actor
-    paper = PAPERS.get(paper.upper(), "A4")
-    data = gather_book(forum, delegate=delegate, delegation=delegation)
-    fp = fingerprint(data, paper, lang)
-    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
-                               .order_by(BriefingBookEdition.number.desc()).limit(1))
-    if latest is not None:
-        same = db.session.scalar(
-            _owner(sa.select(BriefingBookEdition), data)
-            .where(BriefingBookEdition.fingerprint == fp)
-            .order_by(BriefingBookEdition.number.desc()).limit(1))
-        if same is not None and same.number == latest.number or (
-                same is not None and same.snapshot == latest.snapshot):
-            return Book(same, data, fresh=False)
-    number = (latest.number + 1) if latest is not None else 1
-    issued = utcnow()
-    changes = changes_since(latest.snapshot if latest is not None else None, data)
-    html = book_html(data, edition=number, issued_at=issued,
-                     changes=changes if latest is not None else None, paper=paper)
-    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
-    ed = BriefingBookEdition(
-        delegate_id=delegate.id if delegate is not None else None,
-        delegation_id=delegation.id if delegate is None and delegation is not None else None,
-        number=number, issued_at=issued, paper=paper, fingerprint=fp,
-        snapshot=snapshot(data), pdf=pdf)
-    db.session.add(ed)
-    db.session.flush()
-    return Book(ed, data, fresh=True)
+    return store_draft(draft_edition(forum, delegate=delegate, delegation=delegation,
+                                     paper=paper, lang=lang))

@@ -27,9 +27,10 @@ from flask_babel import get_locale, gettext, ngettext
 from delegations.db import db
 from delegations.gcpause import gc_paused
 from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
-from delegations.timeutil import day_bounds, to_zone
+from delegations.timeutil import day_bounds, fmt_span, to_zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
+from .speaking import speaking_minutes_sql
 
 
 class Severity(enum.StrEnum):
@@ -127,7 +128,7 @@ class SlotRow(NamedTuple):
     person_key: str  # "g<guest name>" for a guest (delegates are known by delegate_id)
     person_name: str
     delegate_id: int | None = None
-    minutes: int | None = None
+    minutes: int | None = None  # speaking minutes: None when they do not count (speaking.py)
     remote: bool = False
     accredited: bool = True  # has an approved accreditation for this forum
     arrival: date | None = None
@@ -260,7 +261,7 @@ def load_rows(forum: Forum) -> ForumRows:
     append = rows.slots.append
     for sid, did, guest, minutes, remote in conn.execute(
         sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
-                  SpeakerSlot.minutes, SpeakerSlot.remote)
+                  speaking_minutes_sql(), SpeakerSlot.remote)
         .where(SpeakerSlot.session_id.in_(forum_sessions))
     ).all():
         if did is not None:
@@ -305,14 +306,22 @@ def slot_row(session_id: int, delegate_id: int | None, guest_name: str, minutes:
 # ----------------------------------------------------------------------------- the scan
 
 
+def _day(dt: datetime, tz: str) -> str:
+    """"Tue 17 May" in the language of the page."""
+    return format_date(to_zone(dt, tz).date(), "EEE dd MMM", locale=str(get_locale() or "en"))
+
+
 def _fmt(dt: datetime, tz: str) -> str:
-    local = to_zone(dt, tz)
-    return f"{format_date(local.date(), 'EEE dd MMM', locale=str(get_locale() or 'en'))} " \
-           f"{local:%H:%M}"
+    return f"{_day(dt, tz)} {to_zone(dt, tz):%H:%M}"
 
 
 def _hm(dt: datetime, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
+
+
+def _when(start: datetime, end: datetime, tz: str) -> str:
+    """"Tue 17 May 10:00–13:00", with "(+1)" when it ends on a later day."""
+    return f"{_day(start, tz)} {fmt_span(start, end, tz)}"
 
 
 @gc_paused()
@@ -421,13 +430,13 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
     for kind, sl, s in single:
         p = person(sl)
         if kind == ClashKind.NOT_ACCREDITED:
-            msg = gettext("%(name)s is in the official session %(session)s without an approved "
-                    "accreditation.", name=p.name, session=repr(s.title))
+            msg = gettext("%(name)s is in the official session %(session)s without an "
+                          "approved accreditation.", name=p.name, session=repr(s.title))
         else:
-            msg = gettext("%(name)s is in %(session)s on %(day)s, outside their stay (%(arrival)s "
-                    "to %(departure)s).", name=p.name, session=repr(s.title),
-                    day=to_zone(s.starts_at, tz).date(), arrival=sl.arrival or "?",
-                    departure=sl.departure or "?")
+            msg = gettext("%(name)s is in %(session)s on %(day)s, outside their stay "
+                          "(%(arrival)s to %(departure)s).", name=p.name,
+                          session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
+                          arrival=sl.arrival or "?", departure=sl.departure or "?")
         out.append(Clash(kind, msg, [p], [ref(s.id)]))
     for (a, b), group in double.items():
         sa_, sb = live[a], live[b]
@@ -438,8 +447,8 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             ngettext("%(names)s is in %(a)s (%(a_when)s) and %(b)s (%(b_when)s) at once.",
                      "%(names)s are in %(a)s (%(a_when)s) and %(b)s (%(b_when)s) at once.",
                      len(people), names=names_, a=repr(sa_.title), b=repr(sb.title),
-                     a_when=f"{_fmt(sa_.starts_at, tz)}-{_hm(sa_.ends_at, tz)}",
-                     b_when=f"{_fmt(sb.starts_at, tz)}-{_hm(sb.ends_at, tz)}"),
+                     a_when=_when(sa_.starts_at, sa_.ends_at, tz),
+                     b_when=_when(sb.starts_at, sb.ends_at, tz)),
             people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
     for (a, b), group in travel.items():
         sa_, sb = live[a], live[b]
@@ -448,12 +457,12 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
         va, vb = venue_of(sa_), venue_of(sb)
         out.append(Clash(
             ClashKind.TRAVEL_TIME,
-            gettext("%(names)s: %(gap)s min between %(a)s (ends %(a_end)s, %(a_venue)s) and %(b)s "
-              "(starts %(b_start)s, %(b_venue)s); the trip takes %(need)s min.",
-              names=", ".join(p.name for p in people), gap=gap, a=repr(sa_.title),
-              a_end=_hm(sa_.ends_at, tz), a_venue=rows.venue_names.get(va or 0, "?"),
-              b=repr(sb.title), b_start=_hm(sb.starts_at, tz),
-              b_venue=rows.venue_names.get(vb or 0, "?"), need=need),
+            gettext("%(names)s: %(gap)s min between %(a)s (ends %(a_end)s, %(a_venue)s) and "
+                    "%(b)s (starts %(b_start)s, %(b_venue)s); the trip takes %(need)s min.",
+                    names=", ".join(p.name for p in people), gap=gap, a=repr(sa_.title),
+                    a_end=_hm(sa_.ends_at, tz), a_venue=rows.venue_names.get(va or 0, "?"),
+                    b=repr(sb.title), b_start=_hm(sb.starts_at, tz),
+                    b_venue=rows.venue_names.get(vb or 0, "?"), need=need),
             people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
 
     # Rooms: sort by room and start, sweep.
@@ -468,8 +477,8 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             out.append(Clash(
                 ClashKind.ROOM_DOUBLE_BOOKED,
                 gettext("%(room)s holds %(a)s and %(b)s at once (%(when)s).",
-                  room=room.name if room else gettext("A room"), a=repr(c.title), b=repr(s.title),
-                  when=_fmt(s.starts_at, tz)),
+                        room=room.name if room else gettext("A room"), a=repr(c.title),
+                        b=repr(s.title), when=_fmt(s.starts_at, tz)),
                 [], [ref(c.id), ref(s.id)], _room_refs(rows, s)))
         current.append(s)
         if room and room.capacity is not None and s.expected_attendance is not None \
@@ -477,8 +486,8 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             out.append(Clash(
                 ClashKind.OVER_CAPACITY,
                 gettext("%(session)s expects %(people)s people; %(room)s seats %(seats)s.",
-                  session=repr(s.title), people=s.expected_attendance, room=room.name,
-                  seats=room.capacity), [], [ref(s.id)], _room_refs(rows, s)))
+                        session=repr(s.title), people=s.expected_attendance, room=room.name,
+                        seats=room.capacity), [], [ref(s.id)], _room_refs(rows, s)))
 
     # Per session: forum dates and speaking time.
     for s in live.values():
@@ -486,8 +495,8 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             out.append(Clash(
                 ClashKind.OUTSIDE_FORUM,
                 gettext("%(session)s is on %(day)s, outside the forum (%(start)s to %(end)s).",
-                  session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
-                  start=rows.start_date, end=rows.end_date), [], [ref(s.id)],
+                        session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
+                        start=rows.start_date, end=rows.end_date), [], [ref(s.id)],
                 _room_refs(rows, s)))
     for sid, total in minutes_by_session.items():
         s = live[sid]
@@ -495,9 +504,9 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
         if total > length:
             out.append(Clash(
                 ClashKind.SPEAKING_TIME,
-                gettext("Speaking slots of %(session)s add up to %(total)s min; the session lasts "
-                  "%(length)s min.", session=repr(s.title), total=total, length=length),
-                [], [ref(s.id)], _room_refs(rows, s)))
+                gettext("Speaking slots of %(session)s add up to %(total)s min; the session "
+                        "lasts %(length)s min.", session=repr(s.title), total=total,
+                        length=length), [], [ref(s.id)], _room_refs(rows, s)))
 
     far = _epoch(datetime.max.replace(tzinfo=UTC))
     out.sort(key=lambda c: (c.severity != Severity.ERROR,
@@ -525,27 +534,6 @@ def counts(clashes: Iterable[Clash]) -> dict[str, int]:
     for x in clashes:
         c[x.severity.value] += 1
     return c
-
-
-def clashes_of_assignment(rows: ForumRows, new_slot: SlotRow) -> list[Clash]:
-    """The clashes adding ``new_slot`` would create (those not already there)."""
-    if new_slot.delegate_id is not None and new_slot.person_name:
-        rows.names[new_slot.delegate_id] = new_slot.person_name
-    before = {_key(c) for c in find_clashes(rows)}
-    rows.slots.append(new_slot)
-    try:
-        after = find_clashes(rows)
-    finally:
-        rows.slots.pop()
-    def concerns_new(c: Clash) -> bool:
-        if not c.people:
-            return True
-        if new_slot.delegate_id is not None:
-            return new_slot.delegate_id in c.delegate_ids
-        return any(p.id is None and p.name == new_slot.person_name for p in c.people)
-
-    return [c for c in after if _key(c) not in before
-            and new_slot.session_id in c.session_ids and concerns_new(c)]
 
 
 def _key(c: Clash) -> tuple[Any, ...]:

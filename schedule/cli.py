@@ -19,6 +19,7 @@ from delegations.auth import create_user, hash_password
 from delegations.db import db
 from delegations.i18n import LANGUAGES, language
 from delegations.models import Delegate, Delegation, Forum, Role, User
+from delegations.safejson import MAX_BYTES as MAX_JSON_BYTES
 
 from . import briefing
 from . import clashes as clash_mod
@@ -34,6 +35,7 @@ DEMO_LOGINS = (
     ("coordinator@demo.forumdesk.example", Role.COORDINATOR, None, None),
     ("focal.freetown@demo.forumdesk.example", Role.FOCAL_POINT, "Freetown", None),
     ("delegate@demo.forumdesk.example", Role.DELEGATE, None, "yvonne.aki-sawyerr@demo.forumdesk.example"),
+    ("desk@demo.forumdesk.example", Role.DESK, None, None),
 )
 
 
@@ -46,7 +48,7 @@ def load_demo() -> tuple[Forum, bool]:
 
 
 def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, str, str]]:
-    """Create (or reset) the three demo users; return (email, role, password)."""
+    """Create (or reset) the demo users; return (email, role, password)."""
     out = []
     for email, role, delegation_name, delegate_email in DEMO_LOGINS:
         pw = password or secrets.token_urlsafe(9)
@@ -105,6 +107,9 @@ def export_command(file: Path, short: str | None) -> None:
 def import_command(file: Path) -> None:
     """Read a whole forum from FILE.json; nothing is written unless all of it is valid."""
     try:
+        if file.stat().st_size > MAX_JSON_BYTES:  # before reading it into memory
+            raise ForumFileError([f"(file): the file is {file.stat().st_size // 2**20} MB; "
+                                  f"the limit is {MAX_JSON_BYTES // 2**20} MB"])
         forum = import_forum(file.read_bytes())
     except ForumFileError as e:
         db.session.rollback()
@@ -196,26 +201,27 @@ def calendar_export_command(short: str | None, delegation_name: str | None,
     if len(chosen) > 1 or (not chosen and not short):
         raise click.UsageError(
             "give one of --forum SHORT, --delegation NAME, --delegate EMAIL, --session ID")
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
-    with current_app.test_request_context("/", base_url=base):
-        if delegation_name is not None:
-            d = _delegation_by_name(delegation_name, short)
-            data, _, _ = feed_bytes(d.forum, delegation=d)
-        elif delegate_email is not None:
-            p = _delegate_by_email(delegate_email, short)
-            data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
-        elif session_id is not None:
-            s = db.session.get(Session, session_id)
-            if s is None or (short and s.forum.short_name != short):
-                raise click.ClickException(f"no session {session_id}")
-            if s.private:
-                raise click.ClickException(
-                    f"session {session_id} is private: export the feed of a delegate in it")
-            data, _, _ = feed_bytes(s.forum, session_id=s.id)
-        else:
-            f = _one_forum(short)
-            data, _, _ = feed_bytes(f)
-    out.write_bytes(data)
+    if delegation_name is not None:
+        d = _delegation_by_name(delegation_name, short)
+        data, _, _ = feed_bytes(d.forum, delegation=d)
+    elif delegate_email is not None:
+        p = _delegate_by_email(delegate_email, short)
+        data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
+    elif session_id is not None:
+        s = db.session.get(Session, session_id)
+        if s is None or (short and s.forum.short_name != short):
+            raise click.ClickException(f"no session {session_id}")
+        if s.private:
+            raise click.ClickException(
+                f"session {session_id} is private: export the feed of a delegate in it")
+        data, _, _ = feed_bytes(s.forum, session_id=s.id)
+    else:
+        f = _one_forum(short)
+        data, _, _ = feed_bytes(f)
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
     click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {out}")
 
 

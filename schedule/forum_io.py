@@ -19,6 +19,7 @@ import pycountry
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from delegations import fields
 from delegations.db import db
 from delegations.models import (
     Accreditation,
@@ -30,6 +31,7 @@ from delegations.models import (
     DeadlineKind,
     Delegate,
     Delegation,
+    DelegationCategory,
     DocumentKind,
     Forum,
     Level,
@@ -40,7 +42,8 @@ from delegations.models import (
     Series,
     User,
 )
-from delegations.status import history_entry, record_statuses
+from delegations.safejson import JSONProblem, load_json
+from delegations.status import past_history, record_statuses
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -238,6 +241,7 @@ def forum_to_dict(forum: Forum) -> dict[str, Any]:
                 "name": dl.name,
                 "country": dl.country,
                 "region": dl.region,
+                "category": dl.category.value,
                 "leading_organisation": org_key.get(dl.leading_organisation_id)
                 if dl.leading_organisation_id else None,
                 "focal_point": {"name": dl.focal_point_name, "email": dl.focal_point_email,
@@ -365,6 +369,9 @@ class _Checker:
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
             self.err(f"{path}.{k}", f"must be a whole number of at least {minimum}")
             return None
+        if fields.integer_problem(v):
+            self.err(f"{path}.{k}", fields.integer_problem(v) or "")
+            return None
         return v
 
     def day(self, o: dict[str, Any], k: str, path: str, *, required: bool = False) -> date | None:
@@ -418,14 +425,43 @@ class _Checker:
     def ref(self, o: dict[str, Any], k: str, path: str, known: dict[str, Any], what: str, *,
             required: bool = False) -> Any:
         v = o.get(k)
-        if v in (None, ""):
+        if v is None or v == "":
             if required:
                 self.err(f"{path}.{k}", "is required")
             return None
-        if v not in known:
+        if not isinstance(v, str) or v not in known:
             self.err(f"{path}.{k}", f"no {what} with key {v!r} in this file")
             return None
         return known[v]
+
+
+def _column_checks(c: _Checker, forum: Forum, new_orgs: list[Organisation],
+                   quotas: list[PartnerQuota], deadlines: list[Deadline], venues: list[Venue],
+                   delegations: list[Delegation], sessions: list[Session]) -> None:
+    """Every object about to be written gets the model's column checks (lengths, one-line
+    text, number ranges), the same the forms and the spreadsheet preview run."""
+    checked: list[tuple[str, Any]] = [("forum", forum)]
+    checked += [(f"organisations[{o.name[:40]!r}]", o) for o in new_orgs]
+    checked += [(f"quotas[{i}]", q) for i, q in enumerate(quotas)]
+    checked += [(f"deadlines[{i}]", d) for i, d in enumerate(deadlines)]
+    for i, v in enumerate(venues):
+        checked.append((f"venues[{i}]", v))
+        checked += [(f"venues[{i}].rooms[{j}]", r) for j, r in enumerate(v.rooms)]
+    for i, dl in enumerate(delegations):
+        checked.append((f"delegations[{i}]", dl))
+        for j, person in enumerate(dl.delegates):
+            checked.append((f"delegations[{i}].delegates[{j}]", person))
+            checked += [(f"delegations[{i}].delegates[{j}].accreditation", a)
+                        for a in person.accreditations]
+    for i, se in enumerate(sessions):
+        checked.append((f"sessions[{i}]", se))
+        checked += [(f"sessions[{i}].speakers[{j}]", sl) for j, sl in enumerate(se.speaker_slots)]
+    reported = set(c.problems)
+    for path, obj in checked:
+        for key, problem in fields.object_problems(obj).items():
+            line = f"{path}.{key}: {problem}"
+            if not any(r.startswith(f"{path}.{key}:") for r in reported):
+                c.problems.append(line)
 
 
 def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -> Forum:
@@ -435,9 +471,9 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         data = raw
     else:
         try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ForumFileError([f"(file): not valid JSON: {e}"]) from e
+            data = load_json(raw)
+        except JSONProblem as e:
+            raise ForumFileError([f"(file): {e}"]) from e
     data = c.obj(data, "(file)")
     if data.get("format") != FORMAT:
         c.err("format", f"must be {FORMAT!r}")
@@ -555,6 +591,8 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
             name=c.text(dlo, "name", p, required=True, max_len=200),
             country=c.country(dlo, "country", p),
             region=c.text(dlo, "region", p, max_len=100),
+            category=c.choice(dlo, "category", p, DelegationCategory, required=False,
+                              default=DelegationCategory.OTHER_STAKEHOLDER),
             leading_organisation=c.ref(dlo, "leading_organisation", p, orgs, "organisation"),
             focal_point_name=c.text(fp, "name", f"{p}.focal_point", max_len=200),
             focal_point_email=c.text(fp, "email", f"{p}.focal_point", max_len=320),
@@ -698,6 +736,8 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         c.err(f"sessions[{index[id(b)]}].room", f"{b.room.name} is taken by {a.title!r} "
                                                 "at the same time")
 
+    _column_checks(c, forum, [o for o in orgs.values() if o.id is None], quotas, deadlines,
+                   list(venues.values()), delegations, sessions)
     if c.problems:
         raise ForumFileError(c.problems)
 
@@ -717,7 +757,6 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
     record_statuses(
-        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
-                      "forum_import")
-        for person in delegates.values() for acc in person.accreditations)
+        entry for person in delegates.values() for acc in person.accreditations
+        for entry in past_history(actor, acc, person.full_name, person.id, "forum_import"))
     return forum

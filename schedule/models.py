@@ -172,6 +172,8 @@ class Session(Base):
     points_to_make: Mapped[str] = mapped_column(sa.Text, default="")
     press_line: Mapped[str] = mapped_column(sa.Text, default="")
     revision: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
+    # what the latest edition changed, for people told by feed or mail ("Moved from ...")
+    change_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -231,6 +233,18 @@ class SpeakerSlot(Base):
     @property
     def speaker_function(self) -> str:
         return self.delegate.function if self.delegate else self.guest_function
+
+
+class SpeakingLimit(Base):
+    """A forum's time limit for each speaker in one kind of session (minutes; None: none)."""
+
+    __tablename__ = "speaking_limit"
+    __table_args__ = (sa.UniqueConstraint("forum_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind))
+    minutes: Mapped[int | None]
 
 
 class FeedToken(Base):

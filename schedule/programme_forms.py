@@ -24,9 +24,10 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from delegations.fields import ColumnCheckedForm
 from delegations.timeutil import local_time_problem
 
-from .models import SessionKind, SessionStatus, SpeakerRole
+from .models import Room, Session, SessionKind, SessionStatus, SpeakerRole, Venue
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -48,7 +49,8 @@ def _local(form: FlaskForm, field: StringField) -> None:
             raise ValidationError(problem)
 
 
-class SessionForm(FlaskForm):
+class SessionForm(ColumnCheckedForm):
+    model = Session
     zone: str | None = None  # the forum's IANA zone: times in its DST gaps are refused
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=400)])
     kind = SelectField(_l("Kind"), choices=_choices(SessionKind))
@@ -73,13 +75,15 @@ class SessionForm(FlaskForm):
     press_line = TextAreaField(_l("Press line (for briefs)"))
 
 
-class VenueForm(FlaskForm):
+class VenueForm(ColumnCheckedForm):
+    model = Venue
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     address = TextAreaField(_l("Address"))
     access_instructions = TextAreaField(_l("Access instructions"))
 
 
-class RoomForm(FlaskForm):
+class RoomForm(ColumnCheckedForm):
+    model = Room
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional(), NumberRange(min=0)])
     interpretation_languages = StringField(_l("Interpretation languages (e.g. en, fr, es)"),

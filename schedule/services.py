@@ -14,19 +14,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from delegations import protocol
 from delegations.changelog import record
 from delegations.db import db, utcnow
 from delegations.models import Delegate, Forum, User
 from delegations.signals import people_renamed
-from delegations.timeutil import fmt_time
+from delegations.timeutil import fmt_span
 
+from . import outbox, speaking
+from .change_notes import change_note
 from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
 
 
 def touch_session(session: Session, actor: User | None, action: str, summary: str,
-                  details: dict[str, Any] | None = None) -> None:
-    """Mark a session as changed: bump its revision, stamp it, log it."""
+                  details: dict[str, Any] | None = None, note: str = "") -> None:
+    """Mark a session as changed: bump its revision, stamp it, log it. ``note`` says what
+    the new edition changed for the people in it (empty: nothing they must notice)."""
     session.revision = (session.revision or 0) + 1
+    session.change_note = note[:500]
     session.updated_at = utcnow()
     record(actor, "session", session.id, action, summary, details)
 
@@ -42,14 +47,18 @@ def update_session(session: Session, actor: User | None, **changes: Any) -> list
             raise AttributeError(f"a session has no field {name!r}")
     validate_session_fields({"starts_at": session.starts_at, "ends_at": session.ends_at,
                              **changes})
+    before = outbox.snapshot(session)
     with book_room(session):
         for name, value in changes.items():
             if getattr(session, name) != value:
                 changed.append(name)
                 setattr(session, name, value)
     if changed:
+        db.session.flush()
+        note = change_note(before, outbox.session_state(session), session.forum.timezone)
         touch_session(session, actor, "update", f"Changed {', '.join(changed)} of "
-                      f"{session.title!r}", {"fields": changed})
+                      f"{session.title!r}", {"fields": changed}, note=note)
+        outbox.session_changed(session, before)
     db.session.flush()
     return changed
 
@@ -58,8 +67,10 @@ def cancel_session(session: Session, actor: User | None) -> None:
     """Cancelling keeps the session, marked cancelled, so calendars can be told."""
     if session.status == SessionStatus.CANCELLED:
         return
+    before = outbox.snapshot(session)
     session.status = SessionStatus.CANCELLED
-    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}")
+    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}", note="Cancelled.")
+    outbox.session_changed(session, before)
     db.session.flush()
 
 
@@ -155,7 +166,7 @@ def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]
     if not others:
         return (f"{where} was just booked by someone else at that time; the change was not "
                 "saved. Pick another room or time.")
-    names = "; ".join(f"{t!r} {fmt_time(a, b.timezone)}-{fmt_time(z, b.timezone)}"
+    names = "; ".join(f"{t!r} {fmt_span(a, z, b.timezone)}"
                       for t, a, z in others)
     return f"{where} is already booked at that time: {names}. Pick another room or time."
 
@@ -243,6 +254,7 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
         raise ProgrammeError("Minutes cannot be negative.", "minutes")
     if order is None:
         order = max((s.order for s in session.speaker_slots), default=0) + 1
+    before = outbox.snapshot(session)
     slot = SpeakerSlot(delegate=delegate, guest_name=guest_name.strip(),
                        guest_function=guest_function.strip(), role=role, order=order,
                        minutes=minutes, remote=remote, notes=notes)
@@ -251,11 +263,12 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
     touch_session(session, actor, "speaker:add", f"Added {who} ({role.label}) to "
                   f"{session.title!r}", {"delegate_id": delegate.id if delegate else None,
                                          "guest_name": slot.guest_name})
-    db.session.flush()
+    outbox.session_changed(session, before)
     return slot
 
 
 def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[str]:
+    before = outbox.snapshot(slot.session)
     changed = []
     for name, value in changes.items():
         if getattr(slot, name) != value:
@@ -265,16 +278,52 @@ def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[s
         touch_session(slot.session, actor, "speaker:update",
                       f"Changed {', '.join(changed)} of {slot.speaker_name} in "
                       f"{slot.session.title!r}", {"slot_id": slot.id, "fields": changed})
+        outbox.session_changed(slot.session, before)
     db.session.flush()
     return changed
+
+
+def protocol_order_key(slot: SpeakerSlot) -> tuple[Any, ...]:
+    """Where a speaker stands in a protocol-ordered list: those who run the session first,
+    then delegates by their delegation's category, their level (Head of State before Head of
+    Government, minister before vice-minister), then name; guests, whose rank the programme
+    does not know, after them in the order they had; listeners last."""
+    if slot.role in speaking.CHAIR_ROLES:
+        return (0, slot.order)
+    if slot.role not in speaking.SPEAKING_ROLES:
+        return (3, slot.order)
+    p = slot.delegate
+    if p is None:
+        return (2, slot.order)
+    return (1, p.delegation.category.rank, p.level.rank,
+            protocol.collation_key(p.family_name), protocol.collation_key(p.given_names))
+
+
+def sort_speakers_by_protocol(session: Session, actor: User | None) -> bool:
+    """Renumber the session's speaking order by protocol; True when the order changed.
+    The coordinator can still move anyone afterwards."""
+    slots = sorted(session.speaker_slots, key=lambda sl: (sl.order, sl.id))
+    ordered = sorted(slots, key=protocol_order_key)
+    if [sl.id for sl in ordered] == [sl.id for sl in slots] and all(
+            sl.order == i for i, sl in enumerate(ordered, start=1)):
+        return False
+    before = outbox.snapshot(session)
+    for i, sl in enumerate(ordered, start=1):
+        sl.order = i
+    touch_session(session, actor, "speaker:sort",
+                  f"Speakers of {session.title!r} sorted by protocol")
+    outbox.session_changed(session, before)
+    db.session.flush()
+    return True
 
 
 def remove_speaker(slot: SpeakerSlot, actor: User | None) -> None:
     session = slot.session
     who = slot.speaker_name
+    before = outbox.snapshot(session)
     session.speaker_slots.remove(slot)
     touch_session(session, actor, "speaker:remove", f"Removed {who} from {session.title!r}")
-    db.session.flush()
+    outbox.session_changed(session, before)
 
 
 def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,

@@ -22,6 +22,7 @@ from delegations.timeutil import (
 )
 
 from . import clashes as clash_mod
+from . import preview, speaking
 from .models import (
     Room,
     Session,
@@ -41,6 +42,7 @@ from .services import (
     update_session,
     update_slot,
 )
+from .speaking import speaking_minutes
 from .view_support import (
     agenda_days,
     get_in_forum,
@@ -58,7 +60,8 @@ def session_detail(forum: str, session_id: int) -> Any:
         if current_user.is_manager else []
     home_tz = viewer_zone(f.timezone)
     return render_template("schedule/session.html", forum=f, s=s, clashes=found,
-                           home_tz=home_tz)
+                           home_tz=home_tz, speaking_limits=speaking.limits(f.id),
+                           slot_limit=speaking.slot_limit)
 
 
 def _form_to_fields(form: SessionForm, f: Forum) -> dict[str, Any]:
@@ -91,9 +94,21 @@ def _show_error(form: Any, exc: ProgrammeError) -> None:
     form.form_errors.append(exc.message)
 
 
-def _session_form_page(f: Forum, form: SessionForm, s: Session | None) -> Any:
-    return render_template("schedule/session_form.html", forum=f, form=form, s=s), \
-        422 if form.errors or form.form_errors else 200
+def _session_form_page(f: Forum, form: SessionForm, s: Session | None,
+                       clashes: list[clash_mod.Clash] | None = None) -> Any:
+    code = 422 if form.errors or form.form_errors else 409 if clashes else 200
+    return render_template("schedule/session_form.html", forum=f, form=form, s=s,
+                           clashes=clashes or []), code
+
+
+def _unconfirmed_clashes(f: Forum, session_id: int | None,
+                         fields: dict[str, Any]) -> list[clash_mod.Clash] | None:
+    """The clashes this write would create, unless the person confirmed exactly these."""
+    found = preview.clashes_created(f, preview.session_change(session_id, fields))
+    if any(c.kind == clash_mod.ClashKind.ROOM_DOUBLE_BOOKED for c in found):
+        return None  # not a choice: the booking refuses it, with its own message
+    return None if preview.confirmed(found, preview.given_confirmation(request.form)) \
+        else found
 
 
 @bp.get("/<forum>/sessions/new")
@@ -120,8 +135,12 @@ def session_new_post(forum: str) -> Any:
     form.zone = f.timezone
     form.room_id.choices = room_choices(f)
     if form.validate():
+        fields = _form_to_fields(form, f)
+        clashes = _unconfirmed_clashes(f, None, fields)
+        if clashes:
+            return _session_form_page(f, form, None, clashes)
         try:
-            s = create_session(f, current_user, **_form_to_fields(form, f))
+            s = create_session(f, current_user, **fields)
         except ProgrammeError as exc:
             db.session.rollback()
             form.room_id.choices = room_choices(forum_or_404(forum))
@@ -159,6 +178,9 @@ def session_edit_post(forum: str, session_id: int) -> Any:
     form.room_id.choices = room_choices(f)
     if form.validate():
         fields = _form_to_fields(form, f)
+        clashes = _unconfirmed_clashes(f, s.id, fields)
+        if clashes:
+            return _session_form_page(f, form, s, clashes)
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
@@ -212,17 +234,8 @@ def _search_delegates(f: Forum, q: str, limit: int = 30) -> list[Delegate]:
 
 def _assignment_clashes(f: Forum, s: Session, delegate: Delegate | None, guest: str,
                         minutes: int | None, remote: bool) -> list[clash_mod.Clash]:
-    rows = clash_mod.load_rows(f)
-    if delegate is not None:
-        acc = delegate.accreditation
-        accredited = acc is not None and acc.status in clash_mod.APPROVED
-        slot = clash_mod.slot_row(s.id, delegate.id, "", minutes, remote, delegate.full_name,
-                                  accredited, delegate.arrival_date, delegate.departure_date)
-    elif guest.strip():
-        slot = clash_mod.slot_row(s.id, None, guest, minutes, remote)
-    else:
-        return []
-    return clash_mod.clashes_of_assignment(rows, slot)
+    change = preview.slot_change(s.id, delegate, guest, minutes, remote)
+    return preview.clashes_created(f, change) if change is not None else []
 
 
 def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Delegate | None:
@@ -259,7 +272,9 @@ def speaker_add(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     return _speaker_form_page(f, s, form, q, delegate, preview, False)
 
 
@@ -274,7 +289,9 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None or form.guest_name.data:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     need_confirm = False
     if form.validate():
         if preview and form.confirm.data != "1":
@@ -358,6 +375,13 @@ def speaker_edit_post(forum: str, session_id: int) -> Any:
                                        form=form), 422
             changes |= {"guest_name": form.guest_name.data.strip(),
                         "guest_function": (form.guest_function.data or "").strip()}
+        change = preview.slot_change(s.id, slot.delegate, slot.guest_name or "",
+                                     changes["minutes"], changes["remote"],
+                                     replaces_existing=True)
+        clashes = preview.clashes_created(f, change) if change is not None else []
+        if not preview.confirmed(clashes, preview.given_confirmation(request.form)):
+            return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot,
+                                   form=form, clashes=clashes), 409
         update_slot(slot, current_user, **changes)
         db.session.commit()
         flash(_("Saved the part of %(name)s.", name=slot.speaker_name), "info")
