@@ -25,6 +25,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, vCalAddress, vText
 from itsdangerous import URLSafeSerializer
+from sqlalchemy.orm import joinedload, selectinload
 
 from delegations import i18n
 from delegations.db import db
@@ -32,7 +33,7 @@ from delegations.models import Delegate, Delegation, Forum, User
 from delegations.timeutil import fmt_datetime, to_zone
 
 from . import ical
-from .models import Session, SpeakerRole
+from .models import Room, Session, SpeakerRole, SpeakerSlot
 from .outbox import MailMessage, person_view, session_state
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -81,7 +82,9 @@ def part_text(part: dict[str, Any] | None) -> str:
         return _("not in this session")
     bits = [SpeakerRole(part["role"]).label]
     if part.get("order"):
-        bits.append(_("speaking %(n)s", n=ical.ordinal(part["order"])))
+        n = part["order"]  # "1st" in English; a plain number where ordinals differ
+        bits.append(_("speaking %(n)s",
+                      n=ical.ordinal(n) if i18n.current_language() == "en" else n))
     if part.get("minutes"):
         bits.append(_("%(m)s min", m=part["minutes"]))
     if part.get("remote"):
@@ -206,7 +209,11 @@ def _home_zone(person: Delegate | None, fallback: str) -> str:
 def person_message(row: MailMessage) -> tuple[EmailMessage, str] | None:
     """The update for one person about one session; None when nothing is left to tell
     (changed and changed back within the window, added and removed again)."""
-    s = db.session.get(Session, row.session_id) if row.session_id else None
+    s = db.session.get(Session, row.session_id, options=[  # 3 queries, not one per speaker
+        selectinload(Session.speaker_slots).joinedload(SpeakerSlot.delegate)
+        .joinedload(Delegate.delegation),
+        joinedload(Session.room).joinedload(Room.venue)],
+        populate_existing=True) if row.session_id else None  # refresh what commits expired
     person = db.session.get(Delegate, row.delegate_id) if row.delegate_id else None
     if s is None or person is None:
         return None

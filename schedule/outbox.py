@@ -208,31 +208,35 @@ def _join_waiting(row_id: int, values: dict[str, Any]) -> bool:
     return result.rowcount == 1
 
 
-def _waiting(**match: Any) -> MailMessage | None:
-    q = sa.select(MailMessage).where(MailMessage.status == MailStatus.PENDING,
-                                     MailMessage.raw.is_(None))
-    for k, v in match.items():
-        q = q.where(getattr(MailMessage, k) == v)
-    return db.session.scalar(q.order_by(MailMessage.id.desc()).limit(1))
+def _waiting_digests(delegation_ids: set[int]) -> dict[int, MailMessage]:
+    """The digests still in their window for these delegations, in one query."""
+    if not delegation_ids:
+        return {}
+    rows = db.session.scalars(sa.select(MailMessage).where(
+        MailMessage.kind == "digest", MailMessage.delegation_id.in_(delegation_ids),
+        MailMessage.status == MailStatus.PENDING, MailMessage.raw.is_(None))
+        .order_by(MailMessage.id))
+    return {r.delegation_id: r for r in rows if r.delegation_id is not None}
 
 
 def _tell_person(s: Session, person: Delegate, before: dict[str, Any], now: datetime,
-                 waiting: dict[int, int]) -> None:
+                 waiting: dict[int, int]) -> dict[str, Any] | None:
+    """Join the person's waiting message, or return the values of a new one."""
     row_id = waiting.get(person.id)
     if row_id is not None and _join_waiting(row_id, {"recipient": person.email.strip()}):
-        return
-    db.session.add(MailMessage(
-        kind="person", forum_id=s.forum_id, session_id=s.id, delegate_id=person.id,
-        delegation_id=person.delegation_id, recipient=person.email.strip(),
-        recipient_name=person.display_name, payload={"before": before},
-        message_id=_message_id(), created_at=now, not_before=_window(now),
-        next_attempt_at=now))
+        return None
+    return {"kind": "person", "forum_id": s.forum_id, "session_id": s.id,
+            "delegate_id": person.id, "delegation_id": person.delegation_id,
+            "recipient": person.email.strip(), "recipient_name": person.display_name,
+            "payload": {"before": before}, "message_id": _message_id(), "created_at": now,
+            "not_before": _window(now), "next_attempt_at": now}
 
 
 def _tell_focal_point(s: Session, delegation: Delegation, before: dict[str, Any],
-                      delegate_ids: list[int], now: datetime) -> None:
+                      delegate_ids: list[int], now: datetime,
+                      row: MailMessage | None) -> dict[str, Any] | None:
+    """Join the delegation's waiting digest, or return the values of a new one."""
     entry = {"before": before, "delegates": delegate_ids}
-    row = _waiting(kind="digest", delegation_id=delegation.id)
     if row is not None:
         sessions = dict(row.payload.get("sessions", {}))
         old = sessions.get(str(s.id))
@@ -242,13 +246,12 @@ def _tell_focal_point(s: Session, delegation: Delegation, before: dict[str, Any]
         sessions[str(s.id)] = entry
         if _join_waiting(row.id, {"payload": {"sessions": sessions}}):
             db.session.expire(row)
-            return
-    db.session.add(MailMessage(
-        kind="digest", forum_id=s.forum_id, delegation_id=delegation.id,
-        recipient=delegation.focal_point_email.strip(),
-        recipient_name=delegation.focal_point_name or "",
-        payload={"sessions": {str(s.id): entry}}, message_id=_message_id(), created_at=now,
-        not_before=_window(now), next_attempt_at=now))
+            return None
+    return {"kind": "digest", "forum_id": s.forum_id, "delegation_id": delegation.id,
+            "recipient": delegation.focal_point_email.strip(),
+            "recipient_name": delegation.focal_point_name or "",
+            "payload": {"sessions": {str(s.id): entry}}, "message_id": _message_id(),
+            "created_at": now, "not_before": _window(now), "next_attempt_at": now}
 
 
 def session_changed(s: Session, before: dict[str, Any]) -> int:
@@ -272,6 +275,7 @@ def session_changed(s: Session, before: dict[str, Any]) -> int:
             MailMessage.kind == "person", MailMessage.session_id == s.id,
             MailMessage.status == MailStatus.PENDING, MailMessage.raw.is_(None))).all())
     by_delegation: dict[int, list[int]] = {}
+    new_rows: list[dict[str, Any]] = []
     for a in people:
         person = persons.get(a.delegate_id)
         if person is None:
@@ -279,14 +283,22 @@ def session_changed(s: Session, before: dict[str, Any]) -> int:
         by_delegation.setdefault(person.delegation_id, []).append(person.id)
         email = (person.email or "").strip()
         if email and email.lower() not in stopped:
-            _tell_person(s, person, a.before, now, waiting)
+            new = _tell_person(s, person, a.before, now, waiting)
+            if new is not None:
+                new_rows.append(new)
     if not (before["private"] or after["private"]):
         session_before = {k: v for k, v in before.items() if k != "private"}
+        digests = _waiting_digests(set(by_delegation))
         for delegation_id, ids in sorted(by_delegation.items()):
             delegation = delegations[delegation_id]
             email = (delegation.focal_point_email or "").strip()
             if email and email.lower() not in stopped:
-                _tell_focal_point(s, delegation, session_before, ids, now)
+                new = _tell_focal_point(s, delegation, session_before, ids, now,
+                                        digests.get(delegation_id))
+                if new is not None:
+                    new_rows.append(new)
+    if new_rows:  # one INSERT for every new message, not one per person
+        db.session.execute(sa.insert(MailMessage), new_rows)
     db.session.flush()
     db.session.info[WRITTEN] = True  # once committed, a job sends them (see mail_views)
     return len(people)

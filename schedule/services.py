@@ -14,13 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from delegations import protocol
 from delegations.changelog import record
 from delegations.db import db, utcnow
 from delegations.models import Delegate, Forum, User
 from delegations.signals import people_renamed
-from delegations.timeutil import fmt_time
+from delegations.timeutil import fmt_span
 
-from . import outbox
+from . import outbox, speaking
 from .change_notes import change_note
 from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
 
@@ -165,7 +166,7 @@ def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]
     if not others:
         return (f"{where} was just booked by someone else at that time; the change was not "
                 "saved. Pick another room or time.")
-    names = "; ".join(f"{t!r} {fmt_time(a, b.timezone)}-{fmt_time(z, b.timezone)}"
+    names = "; ".join(f"{t!r} {fmt_span(a, z, b.timezone)}"
                       for t, a, z in others)
     return f"{where} is already booked at that time: {names}. Pick another room or time."
 
@@ -280,6 +281,40 @@ def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[s
         outbox.session_changed(slot.session, before)
     db.session.flush()
     return changed
+
+
+def protocol_order_key(slot: SpeakerSlot) -> tuple[Any, ...]:
+    """Where a speaker stands in a protocol-ordered list: those who run the session first,
+    then delegates by their delegation's category, their level (Head of State before Head of
+    Government, minister before vice-minister), then name; guests, whose rank the programme
+    does not know, after them in the order they had; listeners last."""
+    if slot.role in speaking.CHAIR_ROLES:
+        return (0, slot.order)
+    if slot.role not in speaking.SPEAKING_ROLES:
+        return (3, slot.order)
+    p = slot.delegate
+    if p is None:
+        return (2, slot.order)
+    return (1, p.delegation.category.rank, p.level.rank,
+            protocol.collation_key(p.family_name), protocol.collation_key(p.given_names))
+
+
+def sort_speakers_by_protocol(session: Session, actor: User | None) -> bool:
+    """Renumber the session's speaking order by protocol; True when the order changed.
+    The coordinator can still move anyone afterwards."""
+    slots = sorted(session.speaker_slots, key=lambda sl: (sl.order, sl.id))
+    ordered = sorted(slots, key=protocol_order_key)
+    if [sl.id for sl in ordered] == [sl.id for sl in slots] and all(
+            sl.order == i for i, sl in enumerate(ordered, start=1)):
+        return False
+    before = outbox.snapshot(session)
+    for i, sl in enumerate(ordered, start=1):
+        sl.order = i
+    touch_session(session, actor, "speaker:sort",
+                  f"Speakers of {session.title!r} sorted by protocol")
+    outbox.session_changed(session, before)
+    db.session.flush()
+    return True
 
 
 def remove_speaker(slot: SpeakerSlot, actor: User | None) -> None:

@@ -78,6 +78,10 @@ def test_coordinator_imports_fixes_and_approves(live_server, page, tmp_path, dem
 
     page.click("text=Conceição, Maria Helena")
     page.click("button:has-text('Approve')")
+    # what is not ready is shown first; the coordinator confirms
+    assert "Documents missing" in page.locator(".status-confirm").inner_text()
+    shot(page, tmp_path, "accr-approve-confirm")
+    page.click("button.confirm-status")
     assert "Maria Helena Conceição: Approved." in page.content()
     shot(page, tmp_path, "accr-delegate-approved")
 
