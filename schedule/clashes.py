@@ -20,6 +20,9 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
+from babel.dates import format_date
+from flask_babel import get_locale, gettext, ngettext
+
 from delegations.gcpause import gc_paused
 from delegations.models import Forum
 from delegations.timeutil import day_bounds, fmt_span, to_zone
@@ -58,14 +61,14 @@ class ClashKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "person_double_booked": "Person in two places",
-            "travel_time": "Too little travel time",
-            "room_double_booked": "Room double-booked",
-            "over_capacity": "Over room capacity",
-            "not_accredited": "Speaker not accredited",
-            "outside_stay": "Outside the person's stay",
-            "outside_forum": "Outside the forum dates",
-            "speaking_time": "Speaking time too long",
+            "person_double_booked": gettext("Person in two places"),
+            "travel_time": gettext("Too little travel time"),
+            "room_double_booked": gettext("Room double-booked"),
+            "over_capacity": gettext("Over room capacity"),
+            "not_accredited": gettext("Speaker not accredited"),
+            "outside_stay": gettext("Outside the person's stay"),
+            "outside_forum": gettext("Outside the forum dates"),
+            "speaking_time": gettext("Speaking time too long"),
         }[self.value]
 
     @property
@@ -117,8 +120,13 @@ class Clash:
 # ----------------------------------------------------------------------------- the scan
 
 
+def _day(dt: datetime, tz: str) -> str:
+    """"Tue 17 May" in the language of the page."""
+    return format_date(to_zone(dt, tz).date(), "EEE dd MMM", locale=str(get_locale() or "en"))
+
+
 def _fmt(dt: datetime, tz: str) -> str:
-    return to_zone(dt, tz).strftime("%a %d %b %H:%M")
+    return f"{_day(dt, tz)} {to_zone(dt, tz):%H:%M}"
 
 
 def _hm(dt: datetime, tz: str) -> str:
@@ -127,7 +135,7 @@ def _hm(dt: datetime, tz: str) -> str:
 
 def _when(start: datetime, end: datetime, tz: str) -> str:
     """"Tue 17 May 10:00–13:00", with "(+1)" when it ends on a later day."""
-    return f"{to_zone(start, tz).strftime('%a %d %b')} {fmt_span(start, end, tz)}"
+    return f"{_day(start, tz)} {fmt_span(start, end, tz)}"
 
 
 @gc_paused()
@@ -274,11 +282,13 @@ def _people_clashes(scan: _Scan, single: _Single, double: _Pairs,
     for kind, sl, s in single:
         p = person(sl)
         if kind == ClashKind.NOT_ACCREDITED:
-            msg = (f"{p.name} is in the official session {s.title!r} without an approved "
-                   "accreditation.")
+            msg = gettext("%(name)s is in the official session %(session)s without an "
+                          "approved accreditation.", name=p.name, session=repr(s.title))
         else:
-            msg = (f"{p.name} is in {s.title!r} on {to_zone(s.starts_at, tz).date()}, "
-                   f"outside their stay ({sl.arrival or '?'} to {sl.departure or '?'}).")
+            msg = gettext("%(name)s is in %(session)s on %(day)s, outside their stay "
+                          "(%(arrival)s to %(departure)s).", name=p.name,
+                          session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
+                          arrival=sl.arrival or "?", departure=sl.departure or "?")
         out.append(Clash(kind, msg, [p], [scan.ref(s.id)]))
     for (a, b), group in double.items():
         sa_, sb = live[a], live[b]
@@ -286,9 +296,11 @@ def _people_clashes(scan: _Scan, single: _Single, double: _Pairs,
         names_ = ", ".join(p.name for p in people)
         out.append(Clash(
             ClashKind.PERSON_DOUBLE_BOOKED,
-            f"{names_} {'is' if len(people) == 1 else 'are'} in {sa_.title!r} "
-            f"({_when(sa_.starts_at, sa_.ends_at, tz)}) and {sb.title!r} "
-            f"({_when(sb.starts_at, sb.ends_at, tz)}) at once.",
+            ngettext("%(names)s is in %(a)s (%(a_when)s) and %(b)s (%(b_when)s) at once.",
+                     "%(names)s are in %(a)s (%(a_when)s) and %(b)s (%(b_when)s) at once.",
+                     len(people), names=names_, a=repr(sa_.title), b=repr(sb.title),
+                     a_when=_when(sa_.starts_at, sa_.ends_at, tz),
+                     b_when=_when(sb.starts_at, sb.ends_at, tz)),
             people, [scan.ref(a), scan.ref(b)], _room_refs(rows, sa_, sb)))
     for (a, b), (group, gap, need) in travel.items():
         sa_, sb = live[a], live[b]
@@ -296,10 +308,12 @@ def _people_clashes(scan: _Scan, single: _Single, double: _Pairs,
         va, vb = scan.venue_of(sa_), scan.venue_of(sb)
         out.append(Clash(
             ClashKind.TRAVEL_TIME,
-            f"{', '.join(p.name for p in people)}: {gap} min between {sa_.title!r} "
-            f"(ends {_hm(sa_.ends_at, tz)}, {rows.venue_names.get(va or 0, '?')}) and "
-            f"{sb.title!r} (starts {_hm(sb.starts_at, tz)}, "
-            f"{rows.venue_names.get(vb or 0, '?')}); the trip takes {need} min.",
+            gettext("%(names)s: %(gap)s min between %(a)s (ends %(a_end)s, %(a_venue)s) and "
+                    "%(b)s (starts %(b_start)s, %(b_venue)s); the trip takes %(need)s min.",
+                    names=", ".join(p.name for p in people), gap=gap, a=repr(sa_.title),
+                    a_end=_hm(sa_.ends_at, tz), a_venue=rows.venue_names.get(va or 0, "?"),
+                    b=repr(sb.title), b_start=_hm(sb.starts_at, tz),
+                    b_venue=rows.venue_names.get(vb or 0, "?"), need=need),
             people, [scan.ref(a), scan.ref(b)], _room_refs(rows, sa_, sb)))
     return out
 
@@ -318,16 +332,18 @@ def _room_clashes(scan: _Scan) -> list[Clash]:
         for c in current:
             out.append(Clash(
                 ClashKind.ROOM_DOUBLE_BOOKED,
-                f"{room.name if room else 'A room'} holds {c.title!r} and {s.title!r} "
-                f"at once ({_fmt(s.starts_at, tz)}).",
+                gettext("%(room)s holds %(a)s and %(b)s at once (%(when)s).",
+                        room=room.name if room else gettext("A room"), a=repr(c.title),
+                        b=repr(s.title), when=_fmt(s.starts_at, tz)),
                 [], [scan.ref(c.id), scan.ref(s.id)], _room_refs(rows, s)))
         current.append(s)
         if room and room.capacity is not None and s.expected_attendance is not None \
                 and s.expected_attendance > room.capacity:
             out.append(Clash(
                 ClashKind.OVER_CAPACITY,
-                f"{s.title!r} expects {s.expected_attendance} people; {room.name} seats "
-                f"{room.capacity}.", [], [scan.ref(s.id)], _room_refs(rows, s)))
+                gettext("%(session)s expects %(people)s people; %(room)s seats %(seats)s.",
+                        session=repr(s.title), people=s.expected_attendance, room=room.name,
+                        seats=room.capacity), [], [scan.ref(s.id)], _room_refs(rows, s)))
     return out
 
 
@@ -341,8 +357,9 @@ def _session_clashes(scan: _Scan, minutes_by_session: dict[int, int]) -> list[Cl
         if s.start < forum_lo or s.end > forum_hi:
             out.append(Clash(
                 ClashKind.OUTSIDE_FORUM,
-                f"{s.title!r} is on {to_zone(s.starts_at, tz).date()}, outside the forum "
-                f"({rows.start_date} to {rows.end_date}).", [], [scan.ref(s.id)],
+                gettext("%(session)s is on %(day)s, outside the forum (%(start)s to %(end)s).",
+                        session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
+                        start=rows.start_date, end=rows.end_date), [], [scan.ref(s.id)],
                 _room_refs(rows, s)))
     for sid, total in minutes_by_session.items():
         s = scan.live[sid]
@@ -350,8 +367,9 @@ def _session_clashes(scan: _Scan, minutes_by_session: dict[int, int]) -> list[Cl
         if total > length:
             out.append(Clash(
                 ClashKind.SPEAKING_TIME,
-                f"Speaking slots of {s.title!r} add up to {total} min; the session lasts "
-                f"{length} min.", [], [scan.ref(s.id)], _room_refs(rows, s)))
+                gettext("Speaking slots of %(session)s add up to %(total)s min; the session "
+                        "lasts %(length)s min.", session=repr(s.title), total=total,
+                        length=length), [], [scan.ref(s.id)], _room_refs(rows, s)))
     return out
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -146,7 +148,7 @@ def session_new_post(forum: str) -> Any:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Added {s.title}.", "info")
+            flash(_("Added %(title)s.", title=s.title), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, None)
 
@@ -196,7 +198,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Saved {s.title} ({', '.join(changed) or 'no changes'}).", "info")
+            flash(_("Saved %(title)s (%(changes)s).", title=s.title,
+                    changes=", ".join(changed) or _("no changes")), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, s)
 
@@ -208,8 +211,8 @@ def session_cancel(forum: str, session_id: int) -> Any:
     s = get_in_forum(Session, session_id, f)
     cancel_session(s, current_user)
     db.session.commit()
-    flash(f"Cancelled {s.title}; it stays in the programme, struck through, and calendars "
-          "are told.", "info")
+    flash(_("Cancelled %(title)s; it stays in the programme, struck through, and calendars "
+            "are told.", title=s.title), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
@@ -295,10 +298,13 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
                 s = get_in_forum(Session, session_id, f)
             else:
                 db.session.commit()
-                msg = f"Added {delegate.display_name if delegate else form.guest_name.data}"
+                who = delegate.display_name if delegate else form.guest_name.data
                 if preview:
-                    msg += f" despite {len(preview)} clash(es)"
-                flash(msg + ".", "warning" if preview else "info")
+                    flash(ngettext("Added %(name)s despite %(num)d clash.",
+                                   "Added %(name)s despite %(num)d clashes.", len(preview),
+                                   name=who), "warning")
+                else:
+                    flash(_("Added %(name)s.", name=who), "info")
                 return redirect(url_for("schedule.session_detail", forum=forum,
                                         session_id=s.id))
     return _speaker_form_page(f, s, form, q, delegate, preview, need_confirm)
@@ -315,7 +321,7 @@ def speaker_remove(forum: str, session_id: int) -> Any:
         abort(404)
     remove_speaker(slot, current_user)
     db.session.commit()
-    flash("Removed the speaker.", "info")
+    flash(_("Removed the speaker."), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
@@ -365,7 +371,7 @@ def speaker_edit_post(forum: str, session_id: int) -> Any:
                                    form=form, clashes=clashes), 409
         update_slot(slot, current_user, **changes)
         db.session.commit()
-        flash(f"Saved {slot.speaker_name}'s part.", "info")
+        flash(_("Saved the part of %(name)s.", name=slot.speaker_name), "info")
         return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot, form=form)
 
