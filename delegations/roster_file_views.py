@@ -25,6 +25,7 @@ from . import roster, spreadsheets, tables
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
+from .i18n import current_language, known
 from .participants import participants_csv, participants_pdf
 from .views import bp
 
@@ -169,7 +170,7 @@ def participants_list_pdf(forum: str) -> Any:
 
 
 def _list_options() -> tuple[str, bool]:
-    """``?lang=fr`` for a list in French order; ``?provisional=1`` to add submitted ones."""
-    lang = request.args.get("lang", "en")
-    return (lang if lang in {"en", "fr", "es", "ar"} else "en",
-            request.args.get("provisional") == "1")
+    """``?lang=fr`` for a list in French order (default: the page's language);
+    ``?provisional=1`` to add submitted ones."""
+    lang = known(request.args.get("lang")) or current_language()
+    return lang, request.args.get("provisional") == "1"

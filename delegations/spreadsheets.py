@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import pycountry
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from . import changelog, fields, tables
@@ -198,9 +199,13 @@ class ImportPlan:
 
 
 def _enum(enum_cls: Any, text: str) -> Any:
+    """A member from its value or its label, in English or in the language of the request
+    (a file made in English imports the same whatever language the page is in)."""
     t = text.strip().lower()
+    with force_locale("en"):
+        english = {m: m.label.lower() for m in enum_cls}
     for m in enum_cls:
-        if t in (m.value, m.label.lower(), m.value.replace("_", " ")):
+        if t in (m.value, english[m], m.label.lower(), m.value.replace("_", " ")):
             return m
     raise ValueError
 

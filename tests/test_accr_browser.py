@@ -1,4 +1,4 @@
-"""Browser test (issue 3): a coordinator imports a CSV into the demo forum, sees the error
+"""Browser test: a coordinator imports a CSV into the demo forum, sees the error
 report, fixes the file and imports it, then approves a delegate. Real Chromium, real forms
 with CSRF. Screenshots are kept under tmp_path (and $FORUM_DESK_ARTIFACTS)."""
 
