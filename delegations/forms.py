@@ -12,6 +12,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -74,6 +75,7 @@ def _country(form: Any, field: Any) -> None:
 
 class DelegationForm(ColumnCheckedForm):
     model = Delegation
+    version = HiddenField()  # the version the form was opened at
     name = StringField("Name (usually the city)", validators=[DataRequired(), Length(max=200)])
     country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
     region = StringField("Region", validators=[Optional(), Length(max=100)])
@@ -103,6 +105,7 @@ class DelegationForm(ColumnCheckedForm):
 
 class DelegateForm(ColumnCheckedForm):
     model = Delegate
+    version = HiddenField()  # the version the form was opened at
     honorific = StringField("Honorific", validators=[Optional(), Length(max=40)])
     given_names = StringField("Given names (as on passport)",
                               validators=[DataRequired(), Length(max=200)])
@@ -166,6 +169,7 @@ class DelegateForm(ColumnCheckedForm):
 
 class AccreditationForm(ColumnCheckedForm):
     model = Accreditation
+    version = HiddenField()  # the version the form was opened at
     route = SelectField("Route", choices=_enum_choices(Route))
     sponsor_id = SelectField("Sponsor", coerce=_int_or_none, validate_choice=False)
     badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"),

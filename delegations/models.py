@@ -295,6 +295,10 @@ class Delegation(Base):
     focal_point_phone: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     forum: Mapped[Forum] = relationship(back_populates="delegations")
     leading_organisation: Mapped[Organisation | None] = relationship()
     delegates: Mapped[list[Delegate]] = relationship(
@@ -337,6 +341,10 @@ class Delegate(Base):
     departure_date: Mapped[date | None]
     photo_path: Mapped[str | None] = mapped_column(sa.String(300))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     delegation: Mapped[Delegation] = relationship(back_populates="delegates")
     organisation: Mapped[Organisation | None] = relationship()
@@ -398,6 +406,10 @@ class Accreditation(Base):
     badge_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     delegate: Mapped[Delegate] = relationship(back_populates="accreditations")
     forum: Mapped[Forum] = relationship()
     sponsor: Mapped[Organisation | None] = relationship()
@@ -444,6 +456,10 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(sa.String(8))  # chosen with the switcher
+
+    # raised by a password change and by "log out everywhere": every remember-me cookie
+    # and session made before stops working (it is part of get_id)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()

@@ -148,6 +148,9 @@ class Session(Base):
     points_to_make: Mapped[str] = mapped_column(sa.Text, default="")
     press_line: Mapped[str] = mapped_column(sa.Text, default="")
     revision: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
+    # the revision is also the optimistic version of a session edited from a form: the
+    # services raise it, every UPDATE checks it (delegations/versions.py)
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

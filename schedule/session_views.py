@@ -18,6 +18,7 @@ from delegations.timeutil import (
     parse_local,
     to_zone,
 )
+from delegations.versions import StaleEdit, check_fresh, show_conflict
 
 from . import clashes as clash_mod
 from .models import (
@@ -137,6 +138,7 @@ def session_edit(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = get_in_forum(Session, session_id, f)
     form = SessionForm(obj=s)
+    form.version.data = s.revision
     form.room_id.choices = room_choices(f)
     form.kind.data = s.kind.value
     form.status.data = s.status.value
@@ -160,6 +162,11 @@ def session_edit_post(forum: str, session_id: int) -> Any:
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
+        try:
+            check_fresh(s, "session", form.version.data, fields)
+        except StaleEdit as e:
+            show_conflict(form, e, f.timezone)
+            return _session_form_page(f, form, s)[0], 409
         try:
             changed = update_session(s, current_user, **fields)
             if cancelling:
