@@ -464,6 +464,9 @@ class User(UserMixin, Base):
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()
 
+    def get_id(self) -> str:  # flask-login: what the session and remember cookies hold
+        return f"{self.id}.{self.session_version}"
+
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active

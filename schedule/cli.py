@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from delegations.auth import create_user, hash_password
+from delegations.auth import create_user, set_password
 from delegations.db import db
 from delegations.models import Delegate, Delegation, Forum, Role, User
 from delegations.safejson import MAX_BYTES as MAX_JSON_BYTES
@@ -50,7 +50,7 @@ def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, st
         pw = password or secrets.token_urlsafe(9)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None:
-            user.password_hash = hash_password(pw)
+            set_password(user, pw)
         else:
             delegation_id = delegate_id = None
             if delegation_name:
