@@ -120,6 +120,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         cli,
         errors,
+        headers,
         i18n,
         jobs,
         language_views,
@@ -134,6 +135,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     timeutil.init_app(app)
     jobs.init_app(app)
     text.init_app(app)
