@@ -100,17 +100,17 @@ def test_500_rows_with_3_bad_then_fixed(client, make_user, world, app):
 
 
 def test_a_failure_while_writing_writes_nothing(app, world, monkeypatch):
-    from delegations import spreadsheets
+    from delegations import roster_write, spreadsheets
 
     plan = check_rows(world.forum, read_table(csv_bytes(generated_rows(20)), "r.csv"))
     assert plan.ok
-    real = spreadsheets.changelog.record
+    real = roster_write.changelog.record
 
     def boom(*a, **kw):
         real(*a, **kw)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(spreadsheets.changelog, "record", boom)
+    monkeypatch.setattr(roster_write.changelog, "record", boom)
     with pytest.raises(RuntimeError):
         spreadsheets.apply_plan(world.forum, plan, None)
     db.session.rollback()
