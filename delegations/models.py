@@ -527,3 +527,31 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """A roster file being checked or written by a job: its state and progress live here,
+    so the page that follows it works from any web worker and survives a restart."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(300))
+    stored_name: Mapped[str] = mapped_column(sa.String(100))  # in the uploads folder
+    # queued, checking, checked, refused, writing, done, failed
+    state: Mapped[str] = mapped_column(sa.String(20), default="queued", index=True)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # [[line, name, reason], ...]
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forum: Mapped[Forum] = relationship()

@@ -63,12 +63,26 @@ def _checked_executemany(stmt: Any, params: list[dict[str, Any]]) -> None:
         raise RosterChanged("delegates changed since the file was checked")
 
 
+def _one_import_at_a_time(forum_id: int) -> None:
+    """Take the write lock first. PostgreSQL: a lock per forum, held to the commit, so a
+    second import of the forum waits for the first. SQLite: an empty write takes the
+    database's one write lock now, not half-way (where a read snapshot could no longer be
+    upgraded)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(forum_id)))
+    else:
+        db.session.execute(sa.update(PEOPLE).where(sa.false()).values(version=PEOPLE.c.version))
+
+
 def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None, filename: str = "",
                progress: Progress | None = None) -> tuple[int, int]:
     """Write every row of a clean plan; returns (created, updated). Flushes only."""
     if plan.error_count or plan.errors:
         raise ValueError("the plan has errors; nothing is written")
     db.session.flush()
+    # the forum's id without a query (it may be expired): the lock must be the first
+    # statement of the transaction
+    _one_import_at_a_time(sa.inspect(forum).identity[0])
     now = utcnow()
     done = 0
     changed = [r for r in plan.rows if r.existing is not None and r.changed]

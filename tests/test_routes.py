@@ -43,6 +43,7 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "day": "2022-05-17",
         "token": "not-a-real-token",
         "filename": "app.css",
+        "job_id": 1,
     }
 
 
