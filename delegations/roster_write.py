@@ -112,12 +112,13 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None, filename: str
             accs.append((params, e, acc["status"]))
         _checked_executemany(person_update, people)
         _write_accreditations(accs, now, actor, history)
+        record_statuses(history)  # per batch: the history never piles up in memory
+        history.clear()
         done += len(batch)
         if progress is not None:
             progress(done)
 
-    created = _insert_new(forum, new_rows + missing_acc, now, actor, history, progress, done)
-    record_statuses(history)
+    created = _insert_new(forum, new_rows + missing_acc, now, actor, progress, done)
     db.session.expire_all()  # the ORM's view of these rows is stale now
     updated = len(changed)
     changelog.record(actor, "roster", forum.id, "import",
@@ -153,7 +154,7 @@ def _write_accreditations(accs: list[tuple[dict[str, Any], Any, Any]], now: Any,
 
 
 def _insert_new(forum: Forum, rows: list[PlannedRow], now: Any, actor: User | None,
-                history: list[dict[str, Any]], progress: Progress | None, done: int) -> int:
+                progress: Progress | None, done: int) -> int:
     """New people: batched INSERTs without RETURNING, ids fetched by key afterwards (the
     check made (delegation, name) unique among the new rows and the roster)."""
     fresh = [r for r in rows if r.existing is None]
@@ -191,10 +192,10 @@ def _insert_new(forum: Forum, rows: list[PlannedRow], now: Any, actor: User | No
                Accreditation.delegate_id.in_(sa.bindparam("pids", expanding=True))),
         {"pids": [pid for pid, _ in pending]}).all()) if len(pending) <= 30000 else \
         _acc_ids_in_batches(forum, [pid for pid, _ in pending])
-    for pid, r in pending:
-        given, family = _name(r)
-        history.append(history_entry(actor, acc_ids[pid], pid, f"{given} {family}".strip(),
-                                     None, _acc(r)["status"], "spreadsheet", at=now))
+    for batch in _batches(pending):
+        record_statuses(
+            history_entry(actor, acc_ids[pid], pid, " ".join(_name(r)).strip(), None,
+                          _acc(r)["status"], "spreadsheet", at=now) for pid, r in batch)
     return len(fresh)
 
 

@@ -135,7 +135,7 @@ def _rows(records: Iterable[tuple[int, list[str]]], columns: tuple[str, ...],
         for i, h in enumerate(header):
             if h:
                 text = cells[i].strip() if i < len(cells) else ""
-                values[h] = unneutralise(text) if unneutralise else text
+                values[h] = unneutralise(text) if unneutralise and text[:1] == "'" else text
         yield Row(line, values)
     if header is None:
         raise FileProblem("The file is empty: no header row and no data.")
