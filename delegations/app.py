@@ -119,12 +119,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
+        cli_guard,
         errors,
         headers,
         i18n,
         jobs,
         language_views,
         nav,
+        people,
         roster_file_views,  # noqa: F401
         roster_views,  # noqa: F401
         text,
@@ -145,10 +147,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(language_views.bp)
     app.add_url_rule("/", "home", views.home)
+    people.init_app(app)
     cli.init_app(app)
 
     for module_name in app.config["FORUM_DESK_MODULES"]:
         importlib.import_module(module_name).init_app(app)
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
 
     return app
 

@@ -189,10 +189,12 @@ def _throttled(which: str) -> Any:
     minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
     form = LoginForm()
     form.form_errors.append(
-        "Too many failed attempts for this account from your address. "
-        f"Wait {minutes} minutes and try again, or ask a coordinator to reset your password."
+        _("Too many failed attempts for this account from your address. Wait %(minutes)d "
+          "minutes and try again, or ask a coordinator to reset your password.",
+          minutes=minutes)
         if which == "account" else
-        f"Too many failed attempts from your address. Wait {minutes} minutes and try again.")
+        _("Too many failed attempts from your address. Wait %(minutes)d minutes and try "
+          "again.", minutes=minutes))
     return current_app.make_response((render_template("auth/login.html", form=form), 429))
 
 
@@ -245,14 +247,28 @@ def load_user(user_id: str) -> User | None:
 
 def _require_login() -> Any:
     """Before every request: anonymous users go to the login page unless the view is public."""
-    if request.endpoint is None or request.endpoint == "static":
+    if request.endpoint is None or request.endpoint == "static" \
+            or request.endpoint.endswith(".static"):  # a package's own static files
         return None
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "_public", False):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.role == Role.DESK:
+        return _desk_gate(view)
     return None
+
+
+def _desk_gate(view: Any) -> Any:
+    """The badge desk reaches only the views made for it: deny by default, so a page that
+    forgets a role check never shows it a roster."""
+    desk_home = current_app.config.get("DESK_ENDPOINT")
+    if request.endpoint == "home" and desk_home in current_app.view_functions:
+        return redirect(url_for(desk_home))
+    if request.endpoint == "auth.logout" or Role.DESK in getattr(view, "_roles", ()):
+        return None
+    abort(403)
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from . import protocol
 from .auth import create_user
 from .db import db
 from .models import Delegate, Delegation, Forum, Role, User
@@ -173,15 +174,24 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
 @roster_cli.command("participants")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="FILE.pdf or FILE.csv")
+@click.option("--provisional", is_flag=True,
+              help="Include submitted nominations; every page says the list is provisional.")
+@click.option("--lang", default="en", show_default=True,
+              help="Language of the list: country names and sort order.")
 @forum_option
-def roster_participants_command(out: Path, forum_short: str | None) -> None:
+def roster_participants_command(out: Path, provisional: bool, lang: str,
+                                forum_short: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
         raise click.ClickException("--out must end in .pdf or .csv.")
     forum = _forum(forum_short)
-    out.write_bytes(participants_pdf(forum) if suffix == ".pdf" else participants_csv(forum))
-    n = sum(len(e.people) for e in participants(forum))
+    out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
+                    if suffix == ".pdf" else participants_csv(forum, lang, provisional))
+    groups = participants(forum, lang, provisional)
+    for warning in protocol.warnings(groups):
+        click.echo(f"Warning: {warning}", err=True)
+    n = sum(g.count for g in groups)
     click.echo(f"Wrote the list of participants of {forum.short_name} ({n} people) to {out}")
 
 

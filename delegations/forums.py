@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, g
 
 from .db import db
-from .models import Forum, User
+from .models import Forum, Role, User
 
 
 def forum_or_404(short_name: str) -> Forum:
@@ -18,7 +18,7 @@ def forum_or_404(short_name: str) -> Forum:
 
 
 def forums_for(user: User) -> list[Forum]:
-    if user.is_manager:
+    if user.is_manager or user.role == Role.DESK:  # forum staff, not a delegation's
         return list(db.session.scalars(sa.select(Forum).order_by(Forum.start_date.desc())))
     if user.delegation is not None:
         return [user.delegation.forum]

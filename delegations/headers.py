@@ -6,8 +6,8 @@ page shows a secret link), not Talisman's HTTPS redirects and per-view policy ma
   scripts live in static files), nothing may frame a page. Inline *styles* stay allowed:
   the day grid positions its blocks with style attributes computed per session.
 - X-Content-Type-Options: nosniff, and the legacy X-Frame-Options: DENY.
-- Referrer-Policy: no-referrer on pages that show secret calendar links (the calendars
-  blueprint, and any view marked ``@secret_links``), same-origin elsewhere.
+- Referrer-Policy: no-referrer on pages that show or are secret links (calendar feeds
+  and invitations, and any view marked ``@secret_links``), same-origin elsewhere.
 - Strict-Transport-Security only when the request came over https (directly or through a
   proxy the app trusts, see PROXY_FIX_X_FOR).
 """
@@ -32,7 +32,7 @@ CSP = "; ".join((
     "frame-ancestors 'none'",
 ))
 HSTS = "max-age=31536000; includeSubDomains"
-SECRET_LINK_BLUEPRINTS = frozenset({"calendars"})
+SECRET_LINK_BLUEPRINTS = frozenset({"calendars", "invitations"})
 
 
 def secret_links(view: F) -> F:

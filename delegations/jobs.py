@@ -76,6 +76,8 @@ class _State:
         self.maintenance: list[str] = []
         self.timer: threading.Thread | None = None
         self.stop = threading.Event()
+        self.idle = threading.Condition()
+        self.pending = 0
 
 
 def init_app(app: Flask) -> None:
@@ -134,29 +136,46 @@ def submit(func: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
 
 def enqueue(func: Callable[..., Any], args: tuple[Any, ...] = (),
             kwargs: dict[str, Any] | None = None, *,
-            on_failure: Callable[..., Any] | None = None) -> str:
-    """``submit`` with a failure hook: once the job has failed for good (its retries spent,
-    or its last worker died), ``on_failure(reason, *args, **kwargs)`` runs in an app context."""
+            on_failure: Callable[..., Any] | None = None, timeout: int | None = None) -> str:
+    """``submit`` with options: ``on_failure(reason, *args, **kwargs)`` runs (in an app
+    context) once the job has failed for good (its retries spent, or its last worker
+    died); ``timeout`` (seconds) overrides ``JOBS_TIMEOUT``."""
+    return enqueue_many(func, [args], kwargs, on_failure=on_failure, timeout=timeout)[0]
+
+
+def enqueue_many(func: Callable[..., Any], arg_lists: list[tuple[Any, ...]],
+                 kwargs: dict[str, Any] | None = None, *,
+                 on_failure: Callable[..., Any] | None = None,
+                 timeout: int | None = None) -> list[str]:
+    """One job per tuple of ``arg_lists`` (sent to Redis in one round trip)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     path = import_path(func)
     failure = import_path(on_failure) if on_failure is not None else None
     kwargs = dict(kwargs or {})
     if uses_redis(app):
-        from rq import Callback, Retry
+        from rq import Callback, Queue, Retry
 
         retries = int(app.config["JOBS_RETRIES"])
-        job = queue(app).enqueue(
-            run, path, args, kwargs,
+        q = queue(app)
+        data = [Queue.prepare_data(
+            run, (path, tuple(args), kwargs),
             retry=Retry(max=retries) if retries > 0 else None,
             on_failure=Callback(_rq_failed),
             meta={"on_failure": failure},
-            job_timeout=app.config["JOBS_TIMEOUT"],
+            timeout=timeout or app.config["JOBS_TIMEOUT"],
             failure_ttl=7 * 24 * 3600,
-        )
-        return job.id
-    job_id = uuid.uuid4().hex
-    _pool(app).submit(_run_in_pool, app, job_id, path, args, kwargs, failure)
-    return job_id
+        ) for args in arg_lists]
+        return [job.id for job in q.enqueue_many(data)]
+    state = _state(app)
+    pool = _pool(app)
+    ids = []
+    for args in arg_lists:
+        job_id = uuid.uuid4().hex
+        with state.idle:
+            state.pending += 1
+        pool.submit(_run_in_pool, app, job_id, path, tuple(args), kwargs, failure)
+        ids.append(job_id)
+    return ids
 
 
 # --------------------------------------------------------------------------- running
@@ -225,7 +244,19 @@ def _maintenance_loop(app: Flask) -> None:
 
 def _run_in_pool(app: Flask, job_id: str, path: str, args: tuple[Any, ...],
                  kwargs: dict[str, Any], failure: str | None) -> None:
+    state = _state(app)
+    try:
+        _attempt_in_pool(app, job_id, path, args, kwargs, failure)
+    finally:
+        with state.idle:
+            state.pending -= 1
+            state.idle.notify_all()
+
+
+def _attempt_in_pool(app: Flask, job_id: str, path: str, args: tuple[Any, ...],
+                     kwargs: dict[str, Any], failure: str | None) -> None:
     attempts = 1 + max(0, int(app.config["JOBS_RETRIES"]))
+    reason = ""
     for attempt in range(1, attempts + 1):
         try:
             with app.app_context():
@@ -243,19 +274,22 @@ def _run_in_pool(app: Flask, job_id: str, path: str, args: tuple[Any, ...],
             log.exception("on_failure of job %s failed", job_id)
 
 
-def wait_idle(app: Flask, timeout: float = 60.0) -> None:
-    """Wait until the in-process pool has run everything submitted so far (tests, CLI)."""
+def wait_idle(app: Flask, timeout: float = 120.0) -> bool:
+    """Wait until the in-process pool has run every job submitted so far, including jobs
+    those jobs submitted (tests, ``flask books batch --wait``). False on timeout."""
     state = _state(app)
-    with state.lock:
-        pool, state.pool = state.pool, None
-    if pool is not None:
-        pool.shutdown(wait=True)
+    with state.idle:
+        return state.idle.wait_for(lambda: state.pending == 0, timeout=timeout)
 
 
 def shutdown(app: Flask) -> None:
     state = _state(app)
     state.stop.set()
     wait_idle(app)
+    with state.lock:
+        pool, state.pool = state.pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 # --------------------------------------------------------------------------- the worker

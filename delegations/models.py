@@ -52,7 +52,11 @@ class Level(enum.StrEnum):
     """Level of representation, in protocol order (highest first)."""
 
     HEAD_OF_STATE = "head_of_state"
+    VICE_PRESIDENT = "vice_president"  # and crown princes and princesses
+    HEAD_OF_GOVERNMENT = "head_of_government"
+    DEPUTY_HEAD_OF_GOVERNMENT = "deputy_head_of_government"
     MINISTER = "minister"
+    VICE_MINISTER = "vice_minister"
     AMBASSADOR = "ambassador"
     MAYOR = "mayor"
     DEPUTY_MAYOR = "deputy_mayor"
@@ -66,8 +70,12 @@ class Level(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "head_of_state": "Head of State or Government",
+            "head_of_state": "Head of State",
+            "vice_president": "Vice-President or Crown Prince",
+            "head_of_government": "Head of Government",
+            "deputy_head_of_government": "Deputy Prime Minister",
             "minister": "Minister",
+            "vice_minister": "Vice-Minister",
             "ambassador": "Ambassador",
             "mayor": "Mayor",
             "deputy_mayor": "Deputy mayor",
@@ -82,6 +90,30 @@ class Level(enum.StrEnum):
     @property
     def rank(self) -> int:
         return list(Level).index(self)
+
+
+class DelegationCategory(enum.StrEnum):
+    """The groups of a UN list of participants, in the order the list gives them."""
+
+    MEMBER_STATE = "member_state"
+    OBSERVER = "observer"  # non-member States and entities with standing invitations
+    INTERGOVERNMENTAL = "intergovernmental"
+    UN_BODY = "un_body"  # UN system: funds, programmes, specialised agencies
+    OTHER_STAKEHOLDER = "other_stakeholder"  # local governments, civil society, others
+
+    @property
+    def label(self) -> str:
+        return {
+            "member_state": _("Member States"),
+            "observer": _("Observers"),
+            "intergovernmental": _("Intergovernmental organisations"),
+            "un_body": _("United Nations system"),
+            "other_stakeholder": _("Other stakeholders"),
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(DelegationCategory).index(self)
 
 
 class Capacity(enum.StrEnum):
@@ -190,6 +222,7 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     FOCAL_POINT = "focal_point"
     DELEGATE = "delegate"
+    DESK = "desk"  # badge desk: checks badges in, sees nothing else
 
     @property
     def label(self) -> str:
@@ -287,6 +320,9 @@ class Delegation(Base):
     name: Mapped[str] = mapped_column(sa.String(200))  # e.g. "Freetown"
     country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
     region: Mapped[str] = mapped_column(sa.String(100), default="")
+    category: Mapped[DelegationCategory] = mapped_column(
+        enum_column(DelegationCategory), default=DelegationCategory.OTHER_STAKEHOLDER,
+        server_default=DelegationCategory.OTHER_STAKEHOLDER.value)
     leading_organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="SET NULL")
     )
@@ -555,3 +591,30 @@ class ImportJob(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forum: Mapped[Forum] = relationship()
+
+
+class Invitation(Base):
+    """A one-time link to set a password and join as a given role. Only the token's hash is
+    stored; the link is shown once (and mailed when mail is set up)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    forum_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegation: Mapped[Delegation | None] = relationship()
+    delegate: Mapped[Delegate | None] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -35,6 +35,7 @@ from .models import (
     Route,
     User,
 )
+from .photos import PhotoError, prepare_photo
 from .signals import SHOWN_FIELDS, people_renamed
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
@@ -308,9 +309,15 @@ def stored_path(upload_folder: str, relative: str) -> Path | None:
 
 
 def set_photo(person: Delegate, upload_folder: str, data: bytes, actor: User | None) -> None:
-    kind = check_image(data)
+    """Check the photo, then keep it as a badge needs it (see ``photos.prepare_photo``)."""
+    check_image(data)
+    try:
+        data = prepare_photo(data)
+    except PhotoError as e:
+        raise UploadError(str(e)) from e
     old = person.photo_path
-    person.photo_path = store_file(upload_folder, "photos", f"delegate-{person.id}", kind, data)
+    person.photo_path = store_file(upload_folder, "photos", f"delegate-{person.id}", "jpeg",
+                                   data)
     if old:
         old_path = stored_path(upload_folder, old)
         if old_path is not None:

@@ -167,7 +167,7 @@ def roster_import_confirm(forum: str, job_id: int) -> Any:
 @manager_required
 def participants_list_csv(forum: str) -> Any:
     f = forum_or_404(forum)
-    return _download(participants_csv(f), "text/csv; charset=utf-8",
+    return _download(participants_csv(f, *_list_options()), "text/csv; charset=utf-8",
                      f"participants-{f.short_name}.csv")
 
 
@@ -175,4 +175,13 @@ def participants_list_csv(forum: str) -> Any:
 @manager_required
 def participants_list_pdf(forum: str) -> Any:
     f = forum_or_404(forum)
-    return _download(participants_pdf(f), "application/pdf", f"participants-{f.short_name}.pdf")
+    lang, provisional = _list_options()
+    return _download(participants_pdf(f, lang=lang, provisional=provisional), "application/pdf",
+                     f"participants-{f.short_name}.pdf")
+
+
+def _list_options() -> tuple[str, bool]:
+    """``?lang=fr`` for a list in French order; ``?provisional=1`` to add submitted ones."""
+    lang = request.args.get("lang", "en")
+    return (lang if lang in {"en", "fr", "es", "ar"} else "en",
+            request.args.get("provisional") == "1")

@@ -287,14 +287,15 @@ def delegate_document(forum: str, delegate_id: int) -> Any:
     if upload is not None and upload.filename:
         data = upload.read()
         try:
-            ftype = (roster.check_image(data) if kind == DocumentKind.PHOTO.value
-                     else roster.check_document(data))
+            if kind == DocumentKind.PHOTO.value:
+                roster.set_photo(p, current_app.config["UPLOAD_FOLDER"], data, current_user)
+            else:
+                ftype = roster.check_document(data)
         except roster.UploadError as e:
+            db.session.rollback()
             flash(f"{DocumentKind(kind).label}: {e}", "error")
             return back
-        if kind == DocumentKind.PHOTO.value:
-            roster.set_photo(p, current_app.config["UPLOAD_FOLDER"], data, current_user)
-        else:
+        if kind != DocumentKind.PHOTO.value:
             path = roster.store_file(current_app.config["UPLOAD_FOLDER"], "documents",
                                      f"acc-{acc.id}-{kind}", ftype, data)
             accreditation.attach_document_file(acc, kind, path, upload.filename, current_user)

@@ -13,3 +13,7 @@ _signals = Namespace()
 people_renamed = _signals.signal("people-renamed")
 
 SHOWN_FIELDS = frozenset({"honorific", "given_names", "family_name", "function"})
+
+# Sent (with ``invitation`` and the plain ``token``) when someone is invited, so that a
+# package with mail can send the link; the token itself is never stored.
+invitation_created = _signals.signal("invitation-created")

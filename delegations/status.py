@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .db import db, utcnow
-from .models import Accreditation, AccreditationStatus, ChangeLog, User
+from .models import Accreditation, AccreditationStatus, ChangeLog, Role, User
 from .quotas import QUOTA_STATUSES, quota_warnings
 
 S = AccreditationStatus
@@ -31,6 +31,9 @@ TRANSITIONS: dict[AccreditationStatus, tuple[AccreditationStatus, ...]] = {
 
 #: Steps only a coordinator (or admin) may take.
 MANAGER_ONLY = frozenset({S.APPROVED, S.REJECTED, S.BADGE_COLLECTED})
+
+#: The only step the badge desk may take: handing the badge over.
+DESK_STEPS = frozenset({S.BADGE_COLLECTED})
 
 #: Statuses of people who are still coming (not rejected, not withdrawn).
 ACTIVE_STATUSES = (S.DRAFT, S.SUBMITTED, S.APPROVED, S.BADGE_COLLECTED)
@@ -56,7 +59,7 @@ def allowed_next(status: AccreditationStatus, user: User | None = None) -> list[
 
 
 #: Where a status change comes from, as shown in its history.
-SOURCES = ("form", "bulk", "spreadsheet", "forum_import", "cli", "job")
+SOURCES = ("form", "bulk", "spreadsheet", "forum_import", "cli", "job", "desk")
 
 
 def check_transition(old: AccreditationStatus, new: AccreditationStatus,
@@ -69,7 +72,10 @@ def check_transition(old: AccreditationStatus, new: AccreditationStatus,
         raise TransitionError(
             f"Cannot go from {old.label} to {new.label}. "
             f"Allowed next steps from {old.label}: {nexts}.")
-    if actor is not None and not actor.is_manager and new in MANAGER_ONLY:
+    if actor is not None and actor.role == Role.DESK:
+        if new not in DESK_STEPS:
+            raise TransitionError("The badge desk can only record a badge as collected.")
+    elif actor is not None and not actor.is_manager and new in MANAGER_ONLY:
         raise TransitionError(f"Only a coordinator can mark an accreditation {new.label.lower()}.")
 
 
@@ -122,6 +128,23 @@ def history_entry(actor: User | None, acc_id: int, delegate_id: int, name: str,
         "summary": f"{name}: {old.label if old else 'new'} → {new.label}",
         "details": details,
     }
+
+
+def past_history(actor: User | None, acc: Accreditation, name: str, delegate_id: int,
+                 source: str) -> list[dict[str, Any]]:
+    """The history of an accreditation brought in with its past (a forum file): one entry per
+    step the file dates (submitted, approved...), each at its own time, so the audit trail
+    reads in the order things happened; a status the file does not date is entered now."""
+    steps = sorted((getattr(acc, field), status) for status, field in TIMESTAMP_FIELD.items()
+                   if getattr(acc, field) is not None)
+    entries, old = [], None
+    for at, status in steps:
+        entries.append(history_entry(actor, acc.id, delegate_id, name, old, status, source,
+                                     at=at))
+        old = status
+    if old != acc.status:
+        entries.append(history_entry(actor, acc.id, delegate_id, name, old, acc.status, source))
+    return entries
 
 
 def record_statuses(entries: Iterable[dict[str, Any]]) -> None:

@@ -1,24 +1,86 @@
 """Time zones: UTC in the database, the forum's IANA zone for venue time, and the
-viewer's home zone beside it. Never a fixed offset."""
+viewer's home zone beside it. Never a fixed offset.
+
+Zone rules come from the ``tzdata`` package (the IANA release pip installs) before the
+operating system's copy, so every page, feed and book uses one release of the database,
+the one calendar clients are checked against, however old the host's own copy is.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_date, get_timezone_location
 from flask import Flask
 from flask_babel import get_locale
 
+# Not places: tzdata's placeholder for unset clocks, and the host's own setting.
+NOT_FORUM_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
 
-@lru_cache(maxsize=512)
+
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
+    """The IANA zone ``name``: the one place zone rules are loaded."""
+    if not _ZONE_NAME.match(name or ""):
+        raise ZoneInfoNotFoundError(f"No time zone found with key {name!r}")
+    try:
+        ref = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+        with ref.open("rb") as f:
+            return ZoneInfo.from_file(f, key=name)
+    except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            ValueError):
+        return ZoneInfo(name)
+
+
+def _tzdata_zi() -> str:
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath("tzdata.zi").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        system = Path("/usr/share/zoneinfo/tzdata.zi")
+        return system.read_text("utf-8") if system.exists() else ""
+
+
+@lru_cache(maxsize=1)
+def _links() -> dict[str, str]:
+    """Alias -> zone, from the database's own link lines ("L Asia/Kolkata Asia/Calcutta")."""
+    out: dict[str, str] = {}
+    for line in _tzdata_zi().splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()[:3]
+            out[alias] = target
+    return out
+
+
+@lru_cache(maxsize=1024)
+def canonical_zone(name: str) -> str:
+    """The canonical IANA name of a zone: links resolved (Asia/Calcutta -> Asia/Kolkata,
+    Europe/Kiev -> Europe/Kyiv). Calendars carry this name as their TZID."""
+    links = _links()
+    seen = {name}
+    while name in links and links[name] not in seen:
+        name = links[name]
+        seen.add(name)
+    return name
+
+
+@lru_cache(maxsize=1)
+def all_zone_names() -> frozenset[str]:
+    """Every zone name the database knows, links included (what a forum may be set to)."""
+    try:
+        listed = resources.files("tzdata").joinpath("zones").read_text("utf-8").split()
+    except (ModuleNotFoundError, FileNotFoundError):
+        listed = []
+    return (frozenset(listed) | available_timezones()) - NOT_FORUM_ZONES
 
 
 def is_valid_zone(name: str | None) -> bool:
-    if not name:
+    if not name or name in NOT_FORUM_ZONES:
         return False
     try:
         zone(name)
@@ -29,7 +91,7 @@ def is_valid_zone(name: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def zone_names() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return sorted(z for z in all_zone_names() if "/" in z and not z.startswith("Etc/"))
 
 
 def to_zone(dt: datetime, tz: str) -> datetime:

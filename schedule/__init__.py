@@ -17,10 +17,14 @@ def init_app(app: Flask) -> None:
         book_views,
         clash_views,  # noqa: F401
         cli,
+        feed_store,
         feed_views,
         grid_views,  # noqa: F401
+        preview,
         services,
         session_views,  # noqa: F401
+        setup_views,
+        timetable_views,  # noqa: F401
         venue_views,  # noqa: F401
         views,
     )
@@ -28,6 +32,7 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(feed_views.calendars)
+    app.teardown_appcontext(feed_store.flush_pending)  # stored feed events, after a request
     app.register_blueprint(book_views.books)
     add_nav(app, "schedule.overview", "Overview", order=0, forum_home=True)
     add_nav(app, "schedule.programme", "Programme", order=30)
@@ -38,4 +43,21 @@ def init_app(app: Flask) -> None:
     add_nav(app, "calendars.subscribe", "Calendar", order=40)
     add_nav(app, "books.index", "Briefing books", order=45)
     cli.init_app(app)
+    preview.init_app(app)  # the clash preview the people screens ask before a write
+    setup_views.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
+
+    # Programme changes by e-mail: the outbox, its sender and the CLI.
+    from . import mail_views
+
+    mail_views.init_app(app)
+
+    # Badges with QR codes and the check-in desk.
+    from . import badges
+
+    badges.init_app(app)
+
+    # Batches of briefing books run as jobs, with their progress page and CLI.
+    from . import batch_views
+
+    batch_views.init_app(app)

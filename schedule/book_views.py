@@ -13,9 +13,8 @@ from flask import (
 from flask_login import current_user
 
 from delegations.access import can_edit, can_see, get_or_404_for, visible_delegations
-from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Delegate, Delegation, User
+from delegations.models import Delegate, Delegation, Forum, User
 
 from . import briefing
 
@@ -32,6 +31,11 @@ def pdf_response(book: briefing.Book) -> Response:
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.set_etag(book.edition.fingerprint)
     return resp.make_conditional(request)
+
+
+def needs_edition(forum: Forum, **owner: Any) -> Any:
+    return render_template("books/needs_edition.html", forum=forum, paper=_paper(),
+                           latest=briefing.latest_edition(**owner), **owner), 409
 
 
 @books.get("/<forum>/books/")
@@ -54,8 +58,9 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     # edit, not see: the book holds every member's private meetings
     d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
-    book = briefing.current_edition(f, delegation=d, paper=_paper(), actor=current_user)
-    db.session.commit()
+    book = briefing.stored_edition(f, delegation=d, paper=_paper())
+    if book is None:  # a GET never makes an edition: offer the POST that does
+        return needs_edition(f, delegation=d)
     return pdf_response(book)
 
 
@@ -63,7 +68,8 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
 def delegate_book(forum: str, delegate_id: int) -> Any:
     f = forum_or_404(forum)
     p = get_or_404_for(current_user, Delegate, delegate_id, f)
-    book = briefing.current_edition(f, delegate=p, paper=_paper(), actor=current_user)
-    db.session.commit()
+    book = briefing.stored_edition(f, delegate=p, paper=_paper())
+    if book is None:
+        return needs_edition(f, delegate=p)
     return pdf_response(book)
 

@@ -328,9 +328,14 @@ class Book:
         d = self.data
         who = d["principal"]["name"] if d["scope"] == "delegate" and d["principal"] \
             else d["delegation"]["name"]
-        safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
-        return (f"{d['forum']['short_name']}-briefing-{safe}-ed{self.edition.number}"
-                f"{'-letter' if self.edition.paper == 'Letter' else ''}.pdf")
+        return edition_filename(d["forum"]["short_name"], who, self.edition.number,
+                                self.edition.paper)
+
+
+def edition_filename(forum_short: str, who: str, number: int, paper: str) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in who).strip("-")
+    return (f"{forum_short}-briefing-{safe}-ed{number}"
+            f"{'-letter' if paper == 'Letter' else ''}.pdf")
 
 
 def _owner(q: Any, data: dict[str, Any]) -> Any:
@@ -339,36 +344,106 @@ def _owner(q: Any, data: dict[str, Any]) -> Any:
     return q.where(BriefingBookEdition.delegation_id == data["owner_id"])
 
 
+def _latest_and_reusable(data: dict[str, Any], fp: str) -> tuple[Any, Any]:
+    """The owner's latest edition, and the edition that can be served for ``fp`` (None when
+    the content changed since)."""
+    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
+                               .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if latest is None:
+        return None, None
+    if latest.fingerprint == fp:
+        return latest, latest
+    same = db.session.scalar(
+        _owner(sa.select(BriefingBookEdition), data)
+        .where(BriefingBookEdition.fingerprint == fp)
+        .order_by(BriefingBookEdition.number.desc()).limit(1))
+    if same is not None and same.snapshot == latest.snapshot:
+        return latest, same
+    return latest, None
+
+
+def stored_edition(forum: Forum, *, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None, paper: str = "A4") -> Book | None:
+    """The stored edition that is still current, or None when the book changed since (or
+    has none): a new edition is made by a POST or a job, never by a GET."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    _, same = _latest_and_reusable(data, fingerprint(data, paper))
+    return Book(same, data, fresh=False) if same is not None else None
+
+
+def latest_edition(*, delegate: Delegate | None = None,
+                   delegation: Delegation | None = None) -> BriefingBookEdition | None:
+    q = sa.select(BriefingBookEdition)
+    q = (q.where(BriefingBookEdition.delegate_id == delegate.id) if delegate is not None
+         else q.where(BriefingBookEdition.delegation_id == delegation.id))  # type: ignore[union-attr]
+    return db.session.scalar(q.order_by(BriefingBookEdition.number.desc()).limit(1))
+
+
+@dataclass
+class Draft:
+    """A book made but not stored: everything ``store_draft`` needs, as plain values, so
+    the reading (and rendering) transaction can end before the writing one starts."""
+
+    data: dict[str, Any]
+    fingerprint: str
+    paper: str
+    reuse_id: int | None  # the stored edition that is still current
+    based_on: int | None  # the latest edition's number when this was made
+    issued_at: datetime | None = None
+    pdf: bytes | None = None
+
+
+class StaleDraft(Exception):
+    """Another edition of the same book was stored while this one was being made."""
+
+
+def draft_edition(forum: Forum, *, delegate: Delegate | None = None,
+                  delegation: Delegation | None = None, paper: str = "A4") -> Draft:
+    """Read and, when the content changed, render the next edition (writes nothing)."""
+    paper = PAPERS.get(paper.upper(), "A4")
+    data = gather_book(forum, delegate=delegate, delegation=delegation)
+    fp = fingerprint(data, paper)
+    latest, same = _latest_and_reusable(data, fp)
+    based_on = latest.number if latest is not None else None
+    if same is not None:
+        return Draft(data, fp, paper, same.id, based_on)
+    issued = utcnow()
+    changes = changes_since(latest.snapshot if latest is not None else None, data)
+    html = book_html(data, edition=(based_on or 0) + 1, issued_at=issued,
+                     changes=changes if latest is not None else None, paper=paper)
+    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
+    return Draft(data, fp, paper, None, based_on, issued, pdf)
+
+
+def store_draft(draft: Draft) -> Book:
+    """Store a drafted edition (flushed; the caller commits), or return the reused one.
+    Raises ``StaleDraft`` when another edition was stored since the draft was made."""
+    if draft.reuse_id is not None:
+        ed = db.session.get(BriefingBookEdition, draft.reuse_id)
+        if ed is None:
+            raise StaleDraft("the reused edition is gone")
+        return Book(ed, draft.data, fresh=False)
+    latest = db.session.scalar(
+        _owner(sa.select(sa.func.max(BriefingBookEdition.number)), draft.data))
+    if latest != draft.based_on:
+        raise StaleDraft(f"edition {latest} was stored meanwhile")
+    data = draft.data
+    ed = BriefingBookEdition(
+        delegate_id=data["owner_id"] if data["scope"] == "delegate" else None,
+        delegation_id=data["owner_id"] if data["scope"] == "delegation" else None,
+        number=(draft.based_on or 0) + 1, issued_at=draft.issued_at, paper=draft.paper,
+        fingerprint=draft.fingerprint, snapshot=snapshot(data), pdf=draft.pdf)
+    db.session.add(ed)
+    db.session.flush()
+    return Book(ed, data, fresh=True)
+
+
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
                     delegation: Delegation | None = None, paper: str = "A4",
                     actor: User | None = None) -> Book:
     """The book as of now: the stored edition when nothing changed, else a new edition
     (rendered, stored, flushed; the caller commits)."""
     del actor
-    paper = PAPERS.get(paper.upper(), "A4")
-    data = gather_book(forum, delegate=delegate, delegation=delegation)
-    fp = fingerprint(data, paper)
-    latest = db.session.scalar(_owner(sa.select(BriefingBookEdition), data)
-                               .order_by(BriefingBookEdition.number.desc()).limit(1))
-    if latest is not None:
-        same = db.session.scalar(
-            _owner(sa.select(BriefingBookEdition), data)
-            .where(BriefingBookEdition.fingerprint == fp)
-            .order_by(BriefingBookEdition.number.desc()).limit(1))
-        if same is not None and same.number == latest.number or (
-                same is not None and same.snapshot == latest.snapshot):
-            return Book(same, data, fresh=False)
-    number = (latest.number + 1) if latest is not None else 1
-    issued = utcnow()
-    changes = changes_since(latest.snapshot if latest is not None else None, data)
-    html = book_html(data, edition=number, issued_at=issued,
-                     changes=changes if latest is not None else None, paper=paper)
-    pdf = html_to_pdf(html, static_folder=current_app.static_folder)
-    ed = BriefingBookEdition(
-        delegate_id=delegate.id if delegate is not None else None,
-        delegation_id=delegation.id if delegate is None and delegation is not None else None,
-        number=number, issued_at=issued, paper=paper, fingerprint=fp,
-        snapshot=snapshot(data), pdf=pdf)
-    db.session.add(ed)
-    db.session.flush()
-    return Book(ed, data, fresh=True)
+    return store_draft(draft_edition(forum, delegate=delegate, delegation=delegation,
+                                     paper=paper))

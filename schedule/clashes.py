@@ -28,6 +28,7 @@ from delegations.models import Accreditation, AccreditationStatus, Delegate, Del
 from delegations.timeutil import day_bounds, to_zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
+from .speaking import speaking_minutes_sql
 
 
 class Severity(enum.StrEnum):
@@ -125,7 +126,7 @@ class SlotRow(NamedTuple):
     person_key: str  # "g<guest name>" for a guest (delegates are known by delegate_id)
     person_name: str
     delegate_id: int | None = None
-    minutes: int | None = None
+    minutes: int | None = None  # speaking minutes: None when they do not count (speaking.py)
     remote: bool = False
     accredited: bool = True  # has an approved accreditation for this forum
     arrival: date | None = None
@@ -258,7 +259,7 @@ def load_rows(forum: Forum) -> ForumRows:
     append = rows.slots.append
     for sid, did, guest, minutes, remote in conn.execute(
         sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
-                  SpeakerSlot.minutes, SpeakerSlot.remote)
+                  speaking_minutes_sql(), SpeakerSlot.remote)
         .where(SpeakerSlot.session_id.in_(forum_sessions))
     ).all():
         if did is not None:

@@ -32,6 +32,7 @@ DEMO_LOGINS = (
     ("coordinator@demo.forumdesk.example", Role.COORDINATOR, None, None),
     ("focal.freetown@demo.forumdesk.example", Role.FOCAL_POINT, "Freetown", None),
     ("delegate@demo.forumdesk.example", Role.DELEGATE, None, "yvonne.aki-sawyerr@demo.forumdesk.example"),
+    ("desk@demo.forumdesk.example", Role.DESK, None, None),
 )
 
 
@@ -44,7 +45,7 @@ def load_demo() -> tuple[Forum, bool]:
 
 
 def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, str, str]]:
-    """Create (or reset) the three demo users; return (email, role, password)."""
+    """Create (or reset) the demo users; return (email, role, password)."""
     out = []
     for email, role, delegation_name, delegate_email in DEMO_LOGINS:
         pw = password or secrets.token_urlsafe(9)
@@ -197,26 +198,27 @@ def calendar_export_command(short: str | None, delegation_name: str | None,
     if len(chosen) > 1 or (not chosen and not short):
         raise click.UsageError(
             "give one of --forum SHORT, --delegation NAME, --delegate EMAIL, --session ID")
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost/"
-    with current_app.test_request_context("/", base_url=base):
-        if delegation_name is not None:
-            d = _delegation_by_name(delegation_name, short)
-            data, _, _ = feed_bytes(d.forum, delegation=d)
-        elif delegate_email is not None:
-            p = _delegate_by_email(delegate_email, short)
-            data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
-        elif session_id is not None:
-            s = db.session.get(Session, session_id)
-            if s is None or (short and s.forum.short_name != short):
-                raise click.ClickException(f"no session {session_id}")
-            if s.private:
-                raise click.ClickException(
-                    f"session {session_id} is private: export the feed of a delegate in it")
-            data, _, _ = feed_bytes(s.forum, session_id=s.id)
-        else:
-            f = _one_forum(short)
-            data, _, _ = feed_bytes(f)
-    out.write_bytes(data)
+    if delegation_name is not None:
+        d = _delegation_by_name(delegation_name, short)
+        data, _, _ = feed_bytes(d.forum, delegation=d)
+    elif delegate_email is not None:
+        p = _delegate_by_email(delegate_email, short)
+        data, _, _ = feed_bytes(p.delegation.forum, delegate=p)
+    elif session_id is not None:
+        s = db.session.get(Session, session_id)
+        if s is None or (short and s.forum.short_name != short):
+            raise click.ClickException(f"no session {session_id}")
+        if s.private:
+            raise click.ClickException(
+                f"session {session_id} is private: export the feed of a delegate in it")
+        data, _, _ = feed_bytes(s.forum, session_id=s.id)
+    else:
+        f = _one_forum(short)
+        data, _, _ = feed_bytes(f)
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
     click.echo(f"Wrote {data.count(b'BEGIN:VEVENT')} events to {out}")
 
 

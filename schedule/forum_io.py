@@ -31,6 +31,7 @@ from delegations.models import (
     DeadlineKind,
     Delegate,
     Delegation,
+    DelegationCategory,
     DocumentKind,
     Forum,
     Level,
@@ -42,7 +43,7 @@ from delegations.models import (
     User,
 )
 from delegations.safejson import JSONProblem, load_json
-from delegations.status import history_entry, record_statuses
+from delegations.status import past_history, record_statuses
 from delegations.timeutil import is_valid_zone, to_zone
 
 from .models import (
@@ -240,6 +241,7 @@ def forum_to_dict(forum: Forum) -> dict[str, Any]:
                 "name": dl.name,
                 "country": dl.country,
                 "region": dl.region,
+                "category": dl.category.value,
                 "leading_organisation": org_key.get(dl.leading_organisation_id)
                 if dl.leading_organisation_id else None,
                 "focal_point": {"name": dl.focal_point_name, "email": dl.focal_point_email,
@@ -589,6 +591,8 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
             name=c.text(dlo, "name", p, required=True, max_len=200),
             country=c.country(dlo, "country", p),
             region=c.text(dlo, "region", p, max_len=100),
+            category=c.choice(dlo, "category", p, DelegationCategory, required=False,
+                              default=DelegationCategory.OTHER_STAKEHOLDER),
             leading_organisation=c.ref(dlo, "leading_organisation", p, orgs, "organisation"),
             focal_point_name=c.text(fp, "name", f"{p}.focal_point", max_len=200),
             focal_point_email=c.text(fp, "email", f"{p}.focal_point", max_len=320),
@@ -753,7 +757,6 @@ def import_forum(raw: bytes | str | dict[str, Any], actor: User | None = None) -
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=m))
     db.session.flush()
     record_statuses(
-        history_entry(actor, acc.id, person.id, person.full_name, None, acc.status,
-                      "forum_import")
-        for person in delegates.values() for acc in person.accreditations)
+        entry for person in delegates.values() for acc in person.accreditations
+        for entry in past_history(actor, acc, person.full_name, person.id, "forum_import"))
     return forum

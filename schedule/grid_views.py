@@ -54,18 +54,19 @@ def grid(forum: str) -> Any:
         sa.select(Room.id, Room.name, Venue.name, Room.capacity).join(Venue)
         .where(Venue.forum_id == f.id).order_by(Venue.name, Room.name)).all()
     used = {s.room_id for s in sessions}
+    # A coordinator can move a session into any room, so every room gets a column.
+    movable = current_user.is_authenticated and current_user.is_manager
     columns: list[dict[str, Any]] = [
         {"id": r[0], "name": r[1], "venue": r[2], "capacity": r[3]}
-        for r in rooms if r[0] in used]
+        for r in rooms if movable or r[0] in used]
     if any(s.room_id is None for s in sessions):
         columns.append({"id": None, "name": "Elsewhere / online", "venue": "", "capacity": None})
     col_index = {c["id"]: i + 2 for i, c in enumerate(columns)}
     # Time rows: from the hour before the first start to the hour after the last end,
     # counted in real elapsed minutes from the day's start, so a 23- or 25-hour day
     # still draws every session to scale.
-    if sessions:
-        first = max(lo, min(s.starts_at for s in sessions))
-        last = min(hi, max(s.ends_at for s in sessions))
+    if sessions or movable:
+        first, last = _span(sessions, lo, hi, f.timezone, movable)
         first_local = to_zone(first, f.timezone).replace(minute=0, second=0, microsecond=0)
         top = max(lo, first_local.astimezone(lo.tzinfo))
         span = int((last - top).total_seconds() // 60)
@@ -86,4 +87,18 @@ def grid(forum: str) -> Any:
     return render_template(
         "schedule/grid.html", forum=f, day=day, forum_days=forum_days, columns=columns,
         times=times, blocks=blocks, rows_n=rows_n, home_tz=home_tz, zone_names=zone_names(),
-        lo=lo, hi=hi)
+        lo=lo, hi=hi, movable=movable, top=top, slot_minutes=SLOT_MINUTES)
+
+
+def _span(sessions: list[Session], lo: datetime, hi: datetime, tz: str,
+          movable: bool) -> tuple[datetime, datetime]:
+    """The instants the grid covers: its sessions, and for a coordinator at least the
+    working day (08:00-20:00 venue time) so there is room to move a session into."""
+    starts = [s.starts_at for s in sessions]
+    ends = [s.ends_at for s in sessions]
+    if movable:
+        morning = to_zone(lo, tz).replace(hour=8).astimezone(lo.tzinfo)
+        evening = to_zone(lo, tz).replace(hour=20).astimezone(lo.tzinfo)
+        starts.append(morning)
+        ends.append(evening)
+    return max(lo, min(starts)), min(hi, max(ends))

@@ -8,9 +8,8 @@ the same bytes but for DTSTAMP.
 What a calendar app needs to update in place: a UID per session that never changes
 (``Session.uid``), SEQUENCE = ``Session.revision`` (every change bumps it), LAST-MODIFIED,
 and cancelled sessions kept with STATUS:CANCELLED so the copy is removed, not orphaned.
-Times carry the forum's IANA TZID and a VTIMEZONE generated for about a year around the
-forum (the unbounded default writes one many-valued RDATE line that ical.js and vobject
-misread by an hour in summer time).
+Times carry the forum's canonical IANA TZID and a VTIMEZONE that covers every event
+(``vtimezone``; docs/calendars.md says how and why).
 """
 
 from __future__ import annotations
@@ -22,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from threading import Lock
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
+from icalendar import Calendar, Event, vText
 from sqlalchemy.orm import joinedload, selectinload
 
 from delegations.db import db
@@ -34,6 +34,7 @@ from delegations.timeutil import zone
 
 from .models import Room, Session, SessionStatus, SpeakerSlot
 from .queries import visible_sessions_clause
+from .vtimezone import event_window, feed_tzid, ical_time, vtimezone
 
 PRODID = "-//Forum Desk//Calendar feeds//EN"
 REFRESH = timedelta(hours=1)
@@ -114,7 +115,7 @@ def feed_fingerprint(q: sa.Select[tuple[Session]], extra: str = "") -> tuple[str
     """A cheap hash of what a feed shows (ids, revisions, statuses, change times), and the
     latest change: the ETag and Last-Modified, without loading or rendering the sessions."""
     sub = q.subquery()
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(sub.c.id, sub.c.revision, sub.c.status, sub.c.updated_at, sub.c.room_id)
         .order_by(sub.c.id)
     ).all()
@@ -158,71 +159,13 @@ def gather_feed(
 # --------------------------------------------------------------------------- rendering
 
 
-def _transitions(tzid: str, first: date, last: date) -> list[tuple[datetime, timedelta,
-                                                                   timedelta, str, bool]]:
-    """(UTC instant, offset before, offset after, name after, is DST) of every changeover."""
-    tz = zone(tzid)
-    out = []
-    t = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    end = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
-    step = timedelta(hours=6)
-    prev = t.astimezone(tz).utcoffset()
-    while t < end:
-        nxt = t + step
-        off = nxt.astimezone(tz).utcoffset()
-        if off != prev:
-            lo, hi = int(t.timestamp()), int(nxt.timestamp())  # bisect to the second
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if datetime.fromtimestamp(mid, tz).utcoffset() == prev:
-                    lo = mid
-                else:
-                    hi = mid
-            hi = datetime.fromtimestamp(hi, UTC)
-            local = hi.astimezone(tz)
-            out.append((hi, prev, off, local.tzname() or tzid, bool(local.dst())))
-            prev = off
-        t = nxt
-    return out
-
-
-@lru_cache(maxsize=64)
-def vtimezone(tzid: str, first: date, last: date) -> Timezone:
-    """The zone's VTIMEZONE for a bounded window, one observance per changeover, each with
-    a single DTSTART (no many-valued RDATE, no open-ended guess): what ical.js, vobject
-    and the IANA database agree on."""
-    tz = zone(tzid)
-    vtz = Timezone()
-    vtz.add("tzid", tzid)
-    vtz.add("x-lic-location", tzid)
-    changes = _transitions(tzid, first, last)
-    if not changes:
-        at = datetime.combine(first, datetime.min.time(), tzinfo=UTC).astimezone(tz)
-        std = TimezoneStandard()
-        std.add("tzname", at.tzname() or tzid)
-        std.add("tzoffsetfrom", at.utcoffset())
-        std.add("tzoffsetto", at.utcoffset())
-        std.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001 (local, floating by RFC)
-        vtz.add_component(std)
-        return vtz
-    for instant, before, after, name, is_dst in changes:
-        comp = TimezoneDaylight() if is_dst else TimezoneStandard()
-        comp.add("tzname", name)
-        comp.add("tzoffsetfrom", before)
-        comp.add("tzoffsetto", after)
-        # RFC 5545: the onset in the local time in effect before the change
-        comp.add("dtstart", (instant + before).replace(tzinfo=None))
-        vtz.add_component(comp)
-    return vtz
-
-
 def _window(forum: Forum, sessions: Iterable[Session]) -> tuple[date, date]:
+    """The local dates the feed's VTIMEZONE covers: the forum's and every event's."""
     first, last = forum.start_date, forum.end_date
     for s in sessions:
-        d = s.starts_at.date()
-        first, last = min(first, d), max(last, s.ends_at.date())
-    # about half a year either side: every changeover a calendar may need near the forum
-    return first - timedelta(days=183), last + timedelta(days=183)
+        a, b = event_window(s.starts_at, s.ends_at, forum.timezone)
+        first, last = min(first, a), max(last, b)
+    return first, last
 
 
 def location(s: Session) -> str:
@@ -251,10 +194,12 @@ def ordinal(n: int) -> str:
 
 
 def description(s: Session, focus: frozenset[int]) -> str:
-    lines = [s.kind.label + (" (official)" if s.official else "")
+    # a changed event says first what changed, so the delegate sees why it moved
+    lines = [s.change_note] if s.change_note and s.revision else []
+    lines += [s.kind.label + (" (official)" if s.official else "")
              + (" · private" if s.private else "")]
     if s.status != SessionStatus.CONFIRMED:
-        lines[0] += f" · {s.status.label.upper()}"
+        lines[-1] += f" · {s.status.label.upper()}"
     if s.organiser:
         lines.append(f"Organiser: {s.organiser}")
     if s.chairs:
@@ -287,8 +232,8 @@ def render_event(s: Session, focus: frozenset[int], url: str, tz: ZoneInfo,
     ev.add("dtstamp", dtstamp)
     ev.add("sequence", s.revision or 0)
     ev.add("last-modified", s.updated_at.replace(microsecond=0))
-    ev.add("dtstart", s.starts_at.astimezone(tz))
-    ev.add("dtend", s.ends_at.astimezone(tz))
+    ev.add("dtstart", ical_time(s.starts_at, tz.key))
+    ev.add("dtend", ical_time(s.ends_at, tz.key))
     ev.add("status", STATUS[s.status])
     ev.add("summary", text_value(("Cancelled: " if s.cancelled else "") + s.title))
     ev.add("location", text_value(location(s) or "Location to be confirmed"))
@@ -315,11 +260,11 @@ def _head_bytes(tzid: str, forum_name: str, host_city: str, name: str, first: da
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", text_value(name))
-    cal.add("x-wr-timezone", tzid)
+    cal.add("x-wr-timezone", feed_tzid(tzid) or "UTC")
     cal.add("x-wr-caldesc", text_value(f"{forum_name}, {host_city}. Times in {tzid}."))
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
-    if tzid not in ("UTC", "Etc/UTC"):
+    if feed_tzid(tzid) is not None:
         cal.add_component(vtimezone(tzid, first, last))
     head = cal.to_ical()
     assert head.endswith(END)
@@ -347,17 +292,24 @@ def render_ics(feed: Feed, *, session_url: SessionUrl, dtstamp: datetime | None 
     forum = feed.forum
     tz = zone(forum.timezone)
     parts = [_head(forum, feed.name, *_window(forum, feed.sessions))]
-    for s in feed.sessions:
-        url = session_url(s)
-        if event_cache is None:
-            parts.append(render_event(s, feed.focus, url, tz, dtstamp))
-            continue
-        key = _event_key(s, url, feed.focus, forum.timezone)
-        data = event_cache.get(key)
+    urls = [session_url(s) for s in feed.sessions]
+    if event_cache is None:
+        parts.extend(render_event(s, feed.focus, url, tz, dtstamp)
+                     for s, url in zip(feed.sessions, urls, strict=True))
+        parts.append(END)
+        return b"".join(parts)
+    keys = [_event_key(s, url, feed.focus, forum.timezone)
+            for s, url in zip(feed.sessions, urls, strict=True)]
+    found = event_cache.get_many(keys)
+    new: list[tuple[tuple, int, int, bytes]] = []
+    for s, url, key in zip(feed.sessions, urls, keys, strict=True):
+        data = found.get(key)
         if data is None:
-            data = render_event(s, feed.focus, url, tz, dtstamp)
-            event_cache.put(key, data)
+            data = found[key] = render_event(s, feed.focus, url, tz, dtstamp)
+            new.append((key, s.id, s.revision or 0, data))
         parts.append(data)
+    if new:
+        event_cache.put_many(new)
     parts.append(END)
     return b"".join(parts)
 
@@ -371,7 +323,7 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
     dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     tz = zone(forum.timezone)
     sub = q.subquery()
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(sub.c.id, sub.c.uid, sub.c.revision, sub.c.updated_at, sub.c.status,
                   sub.c.starts_at, sub.c.ends_at)
         .order_by(sub.c.starts_at, sub.c.id)).all()
@@ -386,20 +338,22 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
         status_value = status.value if hasattr(status, "value") else str(status)
         keys.append((uid, rev, updated.isoformat(), status_value, url, False,
                      forum.timezone, ()))
-    found = {k: event_cache.get(k) for k in keys}
-    missing = [row[0] for row, k in zip(rows, keys, strict=True) if found[k] is None]
+    found = event_cache.get_many(keys, scope=sa.select(sub.c.id))
+    missing = [row[0] for row, k in zip(rows, keys, strict=True) if k not in found]
     if missing:
-        for s in _load(sa.select(Session).where(Session.id.in_(missing))):
-            url = session_url(s)
-            key = _event_key(s, url, frozenset(), forum.timezone)
-            data = render_event(s, frozenset(), url, tz, dtstamp)
-            event_cache.put(key, data)
-            found[key] = data
+        new: list[tuple[tuple, int, int, bytes]] = []
+        for i in range(0, len(missing), 5000):
+            for s in _load(sa.select(Session).where(Session.id.in_(missing[i:i + 5000]))):
+                url = session_url(s)
+                key = _event_key(s, url, frozenset(), forum.timezone)
+                data = found[key] = render_event(s, frozenset(), url, tz, dtstamp)
+                new.append((key, s.id, s.revision or 0, data))
+        event_cache.put_many(new)
     first, last = forum.start_date, forum.end_date
     for row in rows:
-        first, last = min(first, row[5].date()), max(last, row[6].date())
-    window = (first - timedelta(days=183), last + timedelta(days=183))
-    parts = [_head(forum, name, *window)]
+        a, b = event_window(row[5], row[6], forum.timezone)
+        first, last = min(first, a), max(last, b)
+    parts = [_head(forum, name, first, last)]
     parts.extend(found[k] for k in keys)  # type: ignore[misc]
     parts.append(END)
     return b"".join(parts)
@@ -425,6 +379,21 @@ class EventCache:
             self._items[key] = data
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+    def get_many(self, keys: list[tuple], scope: Any = None) -> dict[tuple, bytes]:
+        """The stored events among ``keys`` (absent keys are left out); ``scope`` (the
+        feed's session ids, as a select) lets a database-backed store read them at once."""
+        out = {}
+        for k in keys:
+            data = self.get(k)
+            if data is not None:
+                out[k] = data
+        return out
+
+    def put_many(self, items: list[tuple[tuple, int, int, bytes]]) -> None:
+        """Store (key, session id, revision, bytes) for each newly rendered event."""
+        for key, _, _, data in items:
+            self.put(key, data)
 
 
 # --------------------------------------------------------------------------- stored renders

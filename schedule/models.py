@@ -148,6 +148,8 @@ class Session(Base):
     points_to_make: Mapped[str] = mapped_column(sa.Text, default="")
     press_line: Mapped[str] = mapped_column(sa.Text, default="")
     revision: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
+    # what the latest edition changed, for people told by feed or mail ("Moved from ...")
+    change_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # the revision is also the optimistic version of a session edited from a form: the
     # services raise it, every UPDATE checks it (delegations/versions.py)
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}

@@ -20,13 +20,17 @@ from delegations.models import Delegate, Forum, User
 from delegations.signals import people_renamed
 from delegations.timeutil import fmt_time
 
+from . import outbox
+from .change_notes import change_note
 from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
 
 
 def touch_session(session: Session, actor: User | None, action: str, summary: str,
-                  details: dict[str, Any] | None = None) -> None:
-    """Mark a session as changed: bump its revision, stamp it, log it."""
+                  details: dict[str, Any] | None = None, note: str = "") -> None:
+    """Mark a session as changed: bump its revision, stamp it, log it. ``note`` says what
+    the new edition changed for the people in it (empty: nothing they must notice)."""
     session.revision = (session.revision or 0) + 1
+    session.change_note = note[:500]
     session.updated_at = utcnow()
     record(actor, "session", session.id, action, summary, details)
 
@@ -42,14 +46,18 @@ def update_session(session: Session, actor: User | None, **changes: Any) -> list
             raise AttributeError(f"a session has no field {name!r}")
     validate_session_fields({"starts_at": session.starts_at, "ends_at": session.ends_at,
                              **changes})
+    before = outbox.snapshot(session)
     with book_room(session):
         for name, value in changes.items():
             if getattr(session, name) != value:
                 changed.append(name)
                 setattr(session, name, value)
     if changed:
+        db.session.flush()
+        note = change_note(before, outbox.session_state(session), session.forum.timezone)
         touch_session(session, actor, "update", f"Changed {', '.join(changed)} of "
-                      f"{session.title!r}", {"fields": changed})
+                      f"{session.title!r}", {"fields": changed}, note=note)
+        outbox.session_changed(session, before)
     db.session.flush()
     return changed
 
@@ -58,8 +66,10 @@ def cancel_session(session: Session, actor: User | None) -> None:
     """Cancelling keeps the session, marked cancelled, so calendars can be told."""
     if session.status == SessionStatus.CANCELLED:
         return
+    before = outbox.snapshot(session)
     session.status = SessionStatus.CANCELLED
-    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}")
+    touch_session(session, actor, "cancel", f"Cancelled {session.title!r}", note="Cancelled.")
+    outbox.session_changed(session, before)
     db.session.flush()
 
 
@@ -243,6 +253,7 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
         raise ProgrammeError("Minutes cannot be negative.", "minutes")
     if order is None:
         order = max((s.order for s in session.speaker_slots), default=0) + 1
+    before = outbox.snapshot(session)
     slot = SpeakerSlot(delegate=delegate, guest_name=guest_name.strip(),
                        guest_function=guest_function.strip(), role=role, order=order,
                        minutes=minutes, remote=remote, notes=notes)
@@ -251,11 +262,12 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
     touch_session(session, actor, "speaker:add", f"Added {who} ({role.label}) to "
                   f"{session.title!r}", {"delegate_id": delegate.id if delegate else None,
                                          "guest_name": slot.guest_name})
-    db.session.flush()
+    outbox.session_changed(session, before)
     return slot
 
 
 def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[str]:
+    before = outbox.snapshot(slot.session)
     changed = []
     for name, value in changes.items():
         if getattr(slot, name) != value:
@@ -265,6 +277,7 @@ def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[s
         touch_session(slot.session, actor, "speaker:update",
                       f"Changed {', '.join(changed)} of {slot.speaker_name} in "
                       f"{slot.session.title!r}", {"slot_id": slot.id, "fields": changed})
+        outbox.session_changed(slot.session, before)
     db.session.flush()
     return changed
 
@@ -272,9 +285,10 @@ def update_slot(slot: SpeakerSlot, actor: User | None, **changes: Any) -> list[s
 def remove_speaker(slot: SpeakerSlot, actor: User | None) -> None:
     session = slot.session
     who = slot.speaker_name
+    before = outbox.snapshot(session)
     session.speaker_slots.remove(slot)
     touch_session(session, actor, "speaker:remove", f"Removed {who} from {session.title!r}")
-    db.session.flush()
+    outbox.session_changed(session, before)
 
 
 def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,

@@ -40,6 +40,7 @@ from .services import (
     update_session,
     update_slot,
 )
+from .speaking import speaking_minutes
 from .view_support import (
     agenda_days,
     get_in_forum,
@@ -263,7 +264,9 @@ def speaker_add(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     return _speaker_form_page(f, s, form, q, delegate, preview, False)
 
 
@@ -278,7 +281,9 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
     preview: list[clash_mod.Clash] = []
     if delegate is not None or form.guest_name.data:
         preview = _assignment_clashes(f, s, delegate, form.guest_name.data or "",
-                                      form.minutes.data, bool(form.remote.data))
+                                      speaking_minutes(form.role.data, s.kind,
+                                                       form.minutes.data),
+                                      bool(form.remote.data))
     need_confirm = False
     if form.validate():
         if preview and form.confirm.data != "1":

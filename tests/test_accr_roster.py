@@ -158,19 +158,28 @@ def test_photo_upload_checked_by_content(client, world, coordinator, make_delega
     db.session.expire_all()
     assert p.photo_path is None
 
-    png = image_bytes("PNG")
+    page = post(image_bytes("PNG"), "small.png").get_data(as_text=True)
+    assert "60 x 80 pixels; a badge needs at least 300 x 400" in page
+    db.session.expire_all()
+    assert p.photo_path is None
+
+    png = image_bytes("PNG", size=(400, 600))
     page = post(png, "renamed.gif").get_data(as_text=True)
     assert "Photo saved." in page
     db.session.expire_all()
     stored = Path(app.config["UPLOAD_FOLDER"]) / p.photo_path
-    assert stored.read_bytes() == png and stored.suffix == ".png"
+    # kept re-encoded as a JPEG at the passport ratio (35 x 45), whatever came in
+    assert stored.suffix == ".jpg"
+    with Image.open(stored) as kept:
+        assert kept.format == "JPEG" and kept.size == (400, 514)
     assert "static" not in str(stored)
     r = client.get(f"/IMRF/delegates/{p.id}/photo")
-    assert r.status_code == 200 and r.mimetype == "image/png" and r.data == png
+    assert r.status_code == 200 and r.mimetype == "image/jpeg"
+    assert r.data == stored.read_bytes()
     assert r.headers["Cache-Control"] == "private, no-store"
     assert DocumentKind.PHOTO not in missing_documents(p.accreditation)
     # JPEG too, replacing the old file
-    jpg = image_bytes("JPEG")
+    jpg = image_bytes("JPEG", size=(600, 800))
     post(jpg, "me.jpeg")
     db.session.expire_all()
     assert not stored.exists()

@@ -17,6 +17,7 @@ from delegations.pdf import StaticOnlyFetcher, html_to_pdf
 from delegations.timeutil import local_to_utc
 from schedule.models import BriefingBookEdition, SpeakerRole, SpeakerSlot
 from schedule.services import cancel_session, update_session
+from tests.books_support import make_and_get
 from tests.cal_support import pdf_check
 from tests.conftest import keep_artifact
 
@@ -109,9 +110,9 @@ def save(pdf: bytes, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def test_delegation_book_contents(client, auth, book_world, tmp_path):
+def test_delegation_book_contents(app, client, auth, book_world, tmp_path):
     auth.login("c@example.org")
-    r = client.get(f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf")
+    r = make_and_get(client, app, f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert "Dhaka-North-ed1.pdf" in r.headers["Content-Disposition"]
     pdf = r.data
@@ -148,10 +149,10 @@ def test_delegation_book_contents(client, auth, book_world, tmp_path):
             keep_artifact(png, f"factory-book-{png.name}")
 
 
-def test_delegate_book_and_letter_paper(client, auth, book_world, tmp_path):
+def test_delegate_book_and_letter_paper(app, client, auth, book_world, tmp_path):
     auth.login("da@example.org")
     mayor = book_world["mayor"]
-    pdf = client.get(f"/NY22/books/delegates/{mayor.id}.pdf?paper=letter").data
+    pdf = make_and_get(client, app, f"/NY22/books/delegates/{mayor.id}.pdf?paper=letter").data
     reader = PdfReader(io.BytesIO(pdf))
     assert (round(float(reader.pages[0].mediabox.width)),
             round(float(reader.pages[0].mediabox.height))) == (612, 792)
@@ -166,18 +167,26 @@ def test_delegate_book_and_letter_paper(client, auth, book_world, tmp_path):
         assert "Letter" in out
 
 
-def test_editions_are_stored_and_changes_listed(client, auth, book_world):
+def test_editions_are_stored_and_changes_listed(app, client, auth, book_world):
     auth.login("c@example.org")
     url = f"/NY22/books/delegations/{book_world['dhaka'].id}.pdf"
-    first = client.get(url).data
+    # a GET never makes an edition: it offers the POST that does
+    r = client.get(url)
+    assert r.status_code == 409 and b"has no edition yet" in r.data
+    assert db.session.scalar(sa.select(sa.func.count(BriefingBookEdition.id))) == 0
+    first = make_and_get(client, app, url).data
     assert "This is the first edition" in text_of(first)
-    # unchanged data: the stored file, byte for byte, no new edition
+    # unchanged data: the stored file, byte for byte, no new edition, even when asked
     assert client.get(url).data == first
+    assert make_and_get(client, app, url).data == first
+    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(BriefingBookEdition.id))) == 1
     update_session(book_world["s1"], None, starts_at=ny(17, 14), ends_at=ny(17, 15, 30))
     cancel_session(book_world["s3"], None)
     db.session.commit()
-    second = client.get(url)
+    stale = client.get(url)
+    assert stale.status_code == 409 and b"changed since edition 1" in stale.data
+    second = make_and_get(client, app, url)
     assert "ed2" in second.headers["Content-Disposition"]
     text = text_of(second.data)
     assert "Since edition 1" in text
@@ -228,10 +237,11 @@ def test_cli_builds_books(app, runner, book_world, tmp_path):
     assert res.exit_code != 0
 
 
-def test_demo_delegation_book(client, auth, demo_forum, tmp_path):
+def test_demo_delegation_book(app, client, auth, demo_forum, tmp_path):
     auth.login("focal.freetown@demo.forumdesk.example")
     freetown = db.session.scalar(sa.select(Delegation).where(Delegation.name == "Freetown"))
-    pdf = client.get(f"/{demo_forum.short_name}/books/delegations/{freetown.id}.pdf").data
+    pdf = make_and_get(client, app,
+                       f"/{demo_forum.short_name}/books/delegations/{freetown.id}.pdf").data
     text = text_of(pdf)
     for want in ("Yvonne Aki-Sawyerr", "Freetown", "International Migration Review Forum 2022",
                  *SECTIONS):
@@ -250,5 +260,5 @@ def test_demo_delegation_book(client, auth, demo_forum, tmp_path):
     auth.login("delegate@demo.forumdesk.example")
     me = db.session.scalar(sa.select(Delegate).where(
         Delegate.email == "yvonne.aki-sawyerr@demo.forumdesk.example"))
-    r = client.get(f"/{demo_forum.short_name}/books/delegates/{me.id}.pdf")
-    assert r.status_code == 200 and "PREPARED FOR" in text_of(r.data)
+    r = make_and_get(client, app, f"/{demo_forum.short_name}/books/delegates/{me.id}.pdf")
+    assert "PREPARED FOR" in text_of(r.data)

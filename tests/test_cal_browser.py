@@ -56,8 +56,13 @@ def test_delegate_subscribes_and_downloads_the_book(live_server, demo_forum, tmp
         anonymous.dispose()
         # the book
         page.click("nav >> text=Briefing books")
+        page.locator("a.download-book:has-text('personal book')").first.click()
+        # no edition yet: a GET never makes one, the page offers the button that does
+        page.click("#make-edition")
+        page.wait_for_selector("#batch-progress[data-state=finished]", timeout=120_000)
+        page.wait_for_selector(".finished-books a", timeout=30_000)
         with page.expect_download() as info:
-            page.locator("a.download-book:has-text('personal book')").first.click()
+            page.locator(".finished-books a").first.click()
         download = info.value
         target = tmp_path / download.suggested_filename
         download.save_as(str(target))

@@ -130,14 +130,14 @@ def test_who_may_issue_links(client, auth, people, who, kind, owner, status):
     ("da@example.org", "/NY22/calendar/delegations/{a}.ics", 403),  # colleagues' private
     ("da@example.org", "/NY22/books/delegations/{a}.pdf", 403),
     ("da@example.org", "/NY22/calendar/delegations/{b}.ics", 403),
-    ("da@example.org", "/NY22/books/delegates/{mayor_a}.pdf", 200),
+    ("da@example.org", "/NY22/books/delegates/{mayor_a}.pdf", 409),  # no edition yet
     ("da@example.org", "/NY22/books/delegates/{mayor_b}.pdf", 403),
     ("da@example.org", "/NY22/books/delegations/{b}.pdf", 403),
     ("fa@example.org", "/NY22/calendar/delegates/{aide_a}.ics", 200),
     ("fa@example.org", "/NY22/calendar/delegates/{mayor_b}.ics", 403),
-    ("fa@example.org", "/NY22/books/delegations/{a}.pdf", 200),
+    ("fa@example.org", "/NY22/books/delegations/{a}.pdf", 409),
     ("fa@example.org", "/NY22/books/delegations/{b}.pdf", 403),
-    ("c@example.org", "/NY22/books/delegations/{b}.pdf", 200),
+    ("c@example.org", "/NY22/books/delegations/{b}.pdf", 409),
     ("c@example.org", "/NY22/calendar/delegates/{mayor_b}.ics", 200),
     ("c@example.org", "/NY22/calendar/delegates/999999.ics", 404),
 ])

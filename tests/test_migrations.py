@@ -53,6 +53,7 @@ def test_each_package_creates_only_its_own_tables(app):
 
 def test_a_database_migrated_before_the_split_upgrades(app):
     """Such a database has every table and records only the delegations revision."""
+    alembic.downgrade("schedule@s0001")  # tables added after the split were not there then
     (default_head,) = alembic.script_directory.get_revisions("default@head")
     with db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM alembic_version"))

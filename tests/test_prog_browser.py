@@ -70,7 +70,7 @@ def test_assign_busy_speaker_shows_clash_before_saving(demo_forum: Any, live_ser
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server}/IMRF2022/clashes/")
-    assert page.locator("li.clash-error").count() >= 5
+    assert page.locator("li.clash-error").count() >= 3
     keep_screenshot(page, tmp_path, "prog-clashes")
 
 
@@ -83,7 +83,7 @@ def test_delegate_reads_own_agenda_in_venue_and_home_time(demo_forum: Any, live_
     page.goto(f"{live_server}/IMRF2022/my-agenda/")
     assert "Home time (Africa/Freetown)" in page.locator("table.agenda").first.inner_text()
     row = page.locator("table.agenda tr", has_text="MMC Annual Leadership Board Meeting")
-    assert row.locator("td.venue-time").inner_text() == "08:30–10:00"
-    assert row.locator("td.home-time").inner_text().startswith("12:30–14:00 GMT")
+    assert row.locator("td.venue-time").inner_text() == "08:00–09:30"
+    assert row.locator("td.home-time").inner_text().startswith("12:00–13:30 GMT")
     assert page.locator(".agenda-clashes").count() == 0  # clashes are for coordinators
     keep_screenshot(page, tmp_path, "prog-my-agenda")

@@ -13,17 +13,22 @@ import pytest
 import sqlalchemy as sa
 
 from delegations.db import db
+from delegations.headers import SECRET_LINK_BLUEPRINTS
 from delegations.models import Delegate, Delegation, Role
 from schedule.models import Room, Session, Venue
 from tests.conftest import PASSWORD
 
-ROLES = ["anonymous", "admin", "coordinator", "focal_point", "delegate"]
+ROLES = ["anonymous", "admin", "coordinator", "focal_point", "delegate", "desk"]
 LOGINS = {
     "coordinator": "coordinator@demo.forumdesk.example",
     "focal_point": "focal.freetown@demo.forumdesk.example",
     "delegate": "delegate@demo.forumdesk.example",
     "admin": "admin@demo.forumdesk.example",
+    "desk": "desk@demo.forumdesk.example",
 }
+#: The badge desk may open these and nothing else (least privilege, deny by default).
+DESK_ENDPOINTS = {"badges.desk_home", "badges.desk", "badges.desk_post", "badges.desk_photo",
+                  "auth.logout"}
 
 
 def url_arguments(forum: Any) -> dict[str, Any]:
@@ -44,13 +49,18 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "token": "not-a-real-token",
         "filename": "app.css",
         "job_id": 1,
+        "batch_id": 1,
+        "invitation_id": 1,
+        "user_id": 1,
+        "message_id": 1,
+        "edition_id": 999999,
     }
 
 
 def routes(app: Any) -> list[tuple[str, str, frozenset[str]]]:
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, frozenset(rule.arguments)))
@@ -68,7 +78,7 @@ def header_problems(r: Any, endpoint: str) -> list[str]:
         out.append("CSP allows inline script")
     if h.get("X-Content-Type-Options") != "nosniff":
         out.append("no nosniff")
-    secret = endpoint.startswith("calendars.")  # pages that show or are secret links
+    secret = endpoint.split(".")[0] in SECRET_LINK_BLUEPRINTS  # show or are secret links
     if h.get("Referrer-Policy") != ("no-referrer" if secret else "same-origin"):
         out.append(f"Referrer-Policy {h.get('Referrer-Policy')}")
     if "Strict-Transport-Security" in h:
@@ -94,7 +104,7 @@ def test_every_route_for_every_role(walker, role):
     problems = []
     seen = 0
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
             continue
         missing = set(rule.arguments) - set(args)
         assert not missing, f"{rule.rule}: add {missing} to url_arguments()"
@@ -106,8 +116,11 @@ def test_every_route_for_every_role(walker, role):
 
             url = url_for(rule.endpoint, **{k: args[k] for k in rule.arguments})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            if method != "GET" and (role not in ("anonymous",) and
-                                    (roles is None or role in roles)):
+            if method != "GET" and role == "desk":
+                if rule.endpoint in DESK_ENDPOINTS:
+                    continue  # logging out would end the walk; the rest must be refused
+            elif method != "GET" and (role not in ("anonymous",) and
+                                      (roles is None or role in roles)):
                 continue  # POSTing empty forms as an allowed user would change data
             seen += 1
             r = client.open(url, method=method)
@@ -119,6 +132,15 @@ def test_every_route_for_every_role(walker, role):
             elif role == "anonymous" and not public:
                 if not (code == 302 and "/login" in r.headers.get("Location", "")):
                     problems.append(where + " (expected a redirect to the login page)")
+            elif role == "desk" and not public:
+                if rule.endpoint == "home":
+                    if not (code == 302 and r.headers["Location"].endswith("/desk")):
+                        problems.append(where + " (expected the desk's home page)")
+                elif rule.endpoint in DESK_ENDPOINTS:
+                    if code == 403:
+                        problems.append(where + " (refused the desk its own page)")
+                elif code != 403:
+                    problems.append(where + " (expected 403: the desk sees nothing else)")
             elif role != "anonymous" and roles is not None and role not in roles:
                 if code != 403:
                     problems.append(where + f" (expected 403: view is for {sorted(roles)})")

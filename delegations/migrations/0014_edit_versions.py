@@ -3,7 +3,7 @@ stale form is refused), and a session version per user (remember-me cookies die 
 password change or "log out everywhere")
 
 Revision ID: 0014_edit_versions
-Revises: 0013_languages
+Revises: 0016_desk_role
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0014_edit_versions'
-down_revision: Union[str, Sequence[str], None] = '0013_languages'
+down_revision: Union[str, Sequence[str], None] = '0016_desk_role'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,16 @@
+"""People and accounts in the browser: invitations, accounts, a delegate's own details."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import account_views, invitation_views, nav, self_views, write_preview
+
+
+def init_app(app: Flask) -> None:
+    write_preview.init_app(app)
+    app.register_blueprint(invitation_views.bp)
+    app.register_blueprint(account_views.bp)
+    app.register_blueprint(self_views.bp)
+    nav.add_nav(app, "invitations.index", "Invite", managers_only=True, order=80)
+    nav.add_nav(app, "accounts.index", "Accounts", managers_only=True, order=82)
