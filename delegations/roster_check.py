@@ -68,7 +68,6 @@ class PlannedRow:
     values: tuple[Any, ...]  # PERSON_FIELDS then ACC_FIELDS
     delegation: DelegationRef
     existing: Existing | None = None
-    changed: bool = True
 
     @property
     def person(self) -> dict[str, Any]:
@@ -86,10 +85,11 @@ class ImportPlan:
     error_count: int = 0
     names: dict[int, str] = field(default_factory=dict)  # line -> name, for the bad rows
     total: int = 0
+    same: int = 0  # rows matching a delegate they would not change: counted, not kept
 
     @property
     def ok(self) -> bool:
-        return not self.error_count and bool(self.rows)
+        return not self.error_count and bool(self.rows or self.same)
 
     @property
     def creates(self) -> int:
@@ -97,11 +97,12 @@ class ImportPlan:
 
     @property
     def updates(self) -> int:
-        return sum(1 for r in self.rows if r.existing is not None)
+        """Rows matching a delegate already on the roster (changed or not)."""
+        return sum(1 for r in self.rows if r.existing is not None) + self.same
 
     @property
     def unchanged(self) -> int:
-        return sum(1 for r in self.rows if not r.changed)
+        return self.same
 
 
 # --------------------------------------------------------------------------- cells
@@ -367,8 +368,11 @@ def check_rows(forum: Forum, rows: Iterable[Row], progress: Progress | None = No
                 plan.errors.append((row.line, "; ".join(problems)))
                 plan.names[row.line] = f"{given} {family}".strip()
         elif delegation is not None:
-            changed = match is None or match.acc_id is None or digest(values) != match.digest
-            plan.rows.append(PlannedRow(row.line, tuple(values), delegation, match, changed))
+            if match is not None and match.acc_id is not None \
+                    and digest(values) == match.digest:
+                plan.same += 1
+            else:
+                plan.rows.append(PlannedRow(row.line, tuple(values), delegation, match))
     if progress is not None:
         progress(plan.total)
     return plan

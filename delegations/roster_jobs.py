@@ -95,7 +95,7 @@ def run_import_check(job_id: int) -> None:
         plan = _plan(job, db.session.get(Forum, job.forum_id), "checking")
         if plan is not None:
             _finish(job, "checked", total_rows=plan.total, done_rows=plan.total,
-                    created=plan.creates, updated=plan.updates - plan.unchanged,
+                    created=plan.creates, updated=plan.updates - plan.unchanged,  # changed
                     unchanged=plan.unchanged, message="")
     except Exception as e:  # the page must say so; the job is not retried
         log.exception("import job %s failed", job_id)

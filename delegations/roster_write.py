@@ -85,7 +85,7 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None, filename: str
     _one_import_at_a_time(sa.inspect(forum).identity[0])
     now = utcnow()
     done = 0
-    changed = [r for r in plan.rows if r.existing is not None and r.changed]
+    changed = [r for r in plan.rows if r.existing is not None]
     new_rows = [r for r in plan.rows if r.existing is None]
     history: list[dict[str, Any]] = []
 
