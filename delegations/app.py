@@ -62,6 +62,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(TEMPLATES),
     )
+    _configure(app, instance_path, test_config)
+    _connect_database(app, instance_path)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # behind a proxy, the client's address (which the login throttle counts by) is the
+        # one the proxy saw; trust exactly as many proxies as are configured
+        n = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    _register_delegations(app)
+    for module_name in app.config["FORUM_DESK_MODULES"]:
+        importlib.import_module(module_name).init_app(app)
+    from . import cli_guard
+
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
+    return app
+
+
+def _configure(app: Flask, instance_path: Path, test_config: Mapping[str, Any] | None) -> None:
+    """Defaults, then instance/config.py, then FLASK_* variables, then DATABASE_URL, then
+    what a test passes in."""
     app.config.from_mapping(
         SECRET_KEY=None,
         DATABASE_URL=None,
@@ -93,6 +112,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _secure_cookies(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+
+
+def _connect_database(app: Flask, instance_path: Path) -> None:
+    """The engine (SQLite in the instance folder unless DATABASE_URL says otherwise) and the
+    migrations of the delegations package and of every module in FORUM_DESK_MODULES."""
     url = app.config["DATABASE_URL"] or f"sqlite:///{instance_path / 'forum-desk.sqlite'}"
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -101,13 +125,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DATABASE_URL"] = url
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": {"url": url, **_engine_options(url)}})
     instance_path.mkdir(parents=True, exist_ok=True)
-
-    if app.config["PROXY_FIX_X_FOR"]:
-        # behind a proxy, the client's address (which the login throttle counts by) is the
-        # one the proxy saw; trust exactly as many proxies as are configured
-        n = int(app.config["PROXY_FIX_X_FOR"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
-
     app.config["ALEMBIC"].setdefault("version_locations", []).extend(
         _module_migrations(app.config["FORUM_DESK_MODULES"]))
     db.init_app(app)
@@ -115,11 +132,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
+
+def _register_delegations(app: Flask) -> None:
+    """This package's extensions, screens, menu entries and commands."""
     from . import (
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
-        cli_guard,
         errors,
         headers,
         i18n,
@@ -149,12 +168,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_url_rule("/", "home", views.home)
     people.init_app(app)
     cli.init_app(app)
-
-    for module_name in app.config["FORUM_DESK_MODULES"]:
-        importlib.import_module(module_name).init_app(app)
-    cli_guard.guard_commands(app)  # last: every package's commands are registered
-
-    return app
 
 
 def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:

@@ -11,10 +11,13 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import protocol
 from .auth import create_user
 from .db import db
+from .i18n import LANGUAGES, language
 from .models import Delegate, Delegation, Forum, Role, User
 from .participants import participants, participants_csv, participants_pdf
 from .roster import RosterFilter, roster
@@ -95,7 +98,7 @@ def list_command() -> None:
         click.echo("No users yet. Create one with: flask users create EMAIL --role coordinator")
 
 
-# --------------------------------------------------------------------------- roster (issue 3)
+# --------------------------------------------------------------------------- roster
 
 roster_cli = AppGroup("roster", help="Export and import the roster; the list of participants.")
 
@@ -176,23 +179,29 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
               help="FILE.pdf or FILE.csv")
 @click.option("--provisional", is_flag=True,
               help="Include submitted nominations; every page says the list is provisional.")
-@click.option("--lang", default="en", show_default=True,
-              help="Language of the list: country names and sort order.")
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
+              help="Language of the list (words, country names, sort order) and of this "
+                   "command's messages (default: the forum's).")
 @forum_option
-def roster_participants_command(out: Path, provisional: bool, lang: str,
+def roster_participants_command(out: Path, provisional: bool, lang: str | None,
                                 forum_short: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
         raise click.ClickException("--out must end in .pdf or .csv.")
     forum = _forum(forum_short)
-    out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
-                    if suffix == ".pdf" else participants_csv(forum, lang, provisional))
-    groups = participants(forum, lang, provisional)
-    for warning in protocol.warnings(groups):
-        click.echo(f"Warning: {warning}", err=True)
-    n = sum(g.count for g in groups)
-    click.echo(f"Wrote the list of participants of {forum.short_name} ({n} people) to {out}")
+    lang = lang or forum.language
+    with language(lang):
+        out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
+                        if suffix == ".pdf" else participants_csv(forum, lang, provisional))
+        groups = participants(forum, lang, provisional)
+        for warning in protocol.warnings(groups):
+            click.echo(_("Warning: %(warning)s", warning=warning), err=True)
+        n = sum(g.count for g in groups)
+        click.echo(ngettext(
+            "Wrote the list of participants of %(forum)s (%(num)d person) to %(file)s",
+            "Wrote the list of participants of %(forum)s (%(num)d people) to %(file)s",
+            n, forum=forum.short_name, file=out))
 
 
 def init_app(app: Flask) -> None:

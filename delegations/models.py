@@ -39,12 +39,12 @@ class OrganisationKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "national_government": "National government / permanent mission",
-            "local_government": "Local or regional government",
-            "partner": "Partner organisation or network",
-            "un_agency": "UN agency",
-            "civil_society": "Civil society",
-            "other": "Other",
+            "national_government": _("National government / permanent mission"),
+            "local_government": _("Local or regional government"),
+            "partner": _("Partner organisation or network"),
+            "un_agency": _("UN agency"),
+            "civil_society": _("Civil society"),
+            "other": _("Other"),
         }[self.value]
 
 
@@ -70,21 +70,21 @@ class Level(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "head_of_state": "Head of State",
-            "vice_president": "Vice-President or Crown Prince",
-            "head_of_government": "Head of Government",
-            "deputy_head_of_government": "Deputy Prime Minister",
-            "minister": "Minister",
-            "vice_minister": "Vice-Minister",
-            "ambassador": "Ambassador",
-            "mayor": "Mayor",
-            "deputy_mayor": "Deputy mayor",
-            "councillor": "Councillor",
-            "senior_official": "Senior official",
-            "official": "Official",
-            "adviser": "Adviser",
-            "expert": "Expert",
-            "other": "Other",
+            "head_of_state": _("Head of State"),
+            "vice_president": _("Vice-President or Crown Prince"),
+            "head_of_government": _("Head of Government"),
+            "deputy_head_of_government": _("Deputy Prime Minister"),
+            "minister": _("Minister"),
+            "vice_minister": _("Vice-Minister"),
+            "ambassador": _("Ambassador"),
+            "mayor": _("Mayor"),
+            "deputy_mayor": _("Deputy mayor"),
+            "councillor": _("Councillor"),
+            "senior_official": _("Senior official"),
+            "official": _("Official"),
+            "adviser": _("Adviser"),
+            "expert": _("Expert"),
+            "other": _("Other"),
         }[self.value]
 
     @property
@@ -126,8 +126,8 @@ class Capacity(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"head": "Head of delegation", "member": "Member", "adviser": "Adviser",
-                "support": "Support staff"}[self.value]
+        return {"head": _("Head of delegation"), "member": _("Member"), "adviser": _("Adviser"),
+                "support": _("Support staff")}[self.value]
 
     @property
     def rank(self) -> int:
@@ -142,9 +142,9 @@ class Route(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "national_delegation": "Inside the national delegation",
-            "partner_organisation": "Through a partner organisation",
-            "own_authority": "In its own name",
+            "national_delegation": _("Inside the national delegation"),
+            "partner_organisation": _("Through a partner organisation"),
+            "own_authority": _("In its own name"),
         }[self.value]
 
 
@@ -158,7 +158,14 @@ class AccreditationStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "draft": _("Draft"),
+            "submitted": _("Submitted"),
+            "approved": _("Approved"),
+            "rejected": _("Rejected"),
+            "withdrawn": _("Withdrawn"),
+            "badge_collected": _("Badge collected"),
+        }[self.value]
 
 
 class BadgeType(enum.StrEnum):
@@ -173,7 +180,16 @@ class BadgeType(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "party": _("Party"),
+            "party_overflow": _("Party overflow"),
+            "observer": _("Observer"),
+            "un": _("UN"),
+            "temporary_pass": _("Temporary pass"),
+            "press": _("Press"),
+            "host_country_guest": _("Host country guest"),
+            "courtesy": _("Courtesy"),
+        }[self.value]
 
 
 class DocumentKind(enum.StrEnum):
@@ -185,10 +201,10 @@ class DocumentKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "note_verbale": "Note Verbale or credentials letter",
-            "nomination_letter": "Nomination letter",
-            "passport_bio_page": "Passport bio page",
-            "photo": "Photo",
+            "note_verbale": _("Note Verbale or credentials letter"),
+            "nomination_letter": _("Nomination letter"),
+            "passport_bio_page": _("Passport bio page"),
+            "photo": _("Photo"),
         }[self.value]
 
 
@@ -201,7 +217,13 @@ class DeadlineKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "nominations_open": _("Nominations open"),
+            "nominations_close": _("Nominations close"),
+            "confirmation_close": _("Confirmation close"),
+            "badge_pickup": _("Badge pickup"),
+            "other": _("Other"),
+        }[self.value]
 
 
 class NameOrder(enum.StrEnum):
@@ -226,7 +248,13 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "admin": _("Admin"),
+            "coordinator": _("Coordinator"),
+            "focal_point": _("Focal point"),
+            "delegate": _("Delegate"),
+            "desk": _("Desk"),
+        }[self.value]
 
 
 class Forum(Base):

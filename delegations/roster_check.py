@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pycountry
 import sqlalchemy as sa
+from flask_babel import force_locale, get_locale
 
 from . import fields
 from .db import db
@@ -109,17 +110,23 @@ class ImportPlan:
 
 
 @cache
-def _lookup(enum_cls: Any) -> dict[str, Any]:
-    """Every spelling of every member, built once (not once per row)."""
+def _lookup(enum_cls: Any, locale: str) -> dict[str, Any]:
+    """Every spelling of every member in one language, built once (not once per row)."""
     out: dict[str, Any] = {}
-    for m in enum_cls:
-        for text in (m.value, m.value.replace("_", " "), str(getattr(m, "label", m.value))):
-            out.setdefault(text.lower(), m)
+    with force_locale(locale):
+        for m in enum_cls:
+            for text in (m.value, m.value.replace("_", " "), str(getattr(m, "label", m.value))):
+                out.setdefault(text.lower(), m)
     return out
 
 
 def _enum(enum_cls: Any, text: str) -> Any:
-    found = _lookup(enum_cls).get(text.strip().lower())
+    """A member from its value or its label, in English or in the language of the request
+    (a file made in English imports the same whatever language the page is in)."""
+    t = text.strip().lower()
+    found = _lookup(enum_cls, "en").get(t)
+    if found is None:
+        found = _lookup(enum_cls, str(get_locale() or "en")).get(t)
     if found is None:
         raise ValueError
     return found
@@ -225,6 +232,15 @@ def _check_row(ctx: Context, v: dict[str, str]) -> tuple[list[str], list[Any],
     def get(col: str) -> str:
         return v.get(col, "").strip()
 
+    person, delegation = _check_person(ctx, v, get, problems)
+    acc = _check_accreditation(ctx, get, problems)
+    person["organisation_id"] = acc.pop("organisation_id")
+    values = [person.get(f) for f in PERSON_FIELDS] + [acc.get(f) for f in ACC_FIELDS]
+    return problems, values, delegation
+
+
+def _check_person(ctx: Context, v: dict[str, str], get: Callable[[str], str],
+                  problems: list[str]) -> tuple[dict[str, Any], DelegationRef | None]:
     given, family = get("given_names"), get("family_name")
     if not given:
         problems.append("given_names is empty")
@@ -246,10 +262,9 @@ def _check_row(ctx: Context, v: dict[str, str]) -> tuple[list[str], list[Any],
         elif delegation is not None and delegation.country and delegation.country != country:
             problems.append(f"country {country} does not match delegation {delegation.name} "
                             f"({delegation.country})")
-    email = get("email")
     person: dict[str, Any] = {
         "honorific": get("honorific"), "given_names": given, "family_name": family,
-        "function": get("function"), "email": email.lower() or None,
+        "function": get("function"), "email": get("email").lower() or None,
         "mobile": get("mobile"), "languages": get("languages"), "notes": v.get("notes", ""),
     }
     for col, enum_cls, default in (("level", Level, Level.OFFICIAL),
@@ -275,6 +290,11 @@ def _check_row(ctx: Context, v: dict[str, str]) -> tuple[list[str], list[Any],
             and isinstance(person.get("departure_date"), date)
             and person["departure_date"] < person["arrival_date"]):
         problems.append("departure_date is before arrival_date")
+    return person, delegation
+
+
+def _check_accreditation(ctx: Context, get: Callable[[str], str],
+                         problems: list[str]) -> dict[str, Any]:
     found: dict[str, int | None] = {}
     for col in ("organisation", "sponsor"):
         text = get(col)
@@ -282,8 +302,8 @@ def _check_row(ctx: Context, v: dict[str, str]) -> tuple[list[str], list[Any],
         if text and org is None:
             problems.append(f"unknown {col} \u201c{text}\u201d")
         found[col] = org
-    person["organisation_id"] = found["organisation"]
-    acc: dict[str, Any] = {"sponsor_id": found["sponsor"]}
+    acc: dict[str, Any] = {"sponsor_id": found["sponsor"],
+                           "organisation_id": found["organisation"]}
     route_text = get("route")
     if not route_text:
         problems.append("route is empty (use one of: " + _choices(Route) + ")")
@@ -296,25 +316,19 @@ def _check_row(ctx: Context, v: dict[str, str]) -> tuple[list[str], list[Any],
     if acc.get("route") == Route.PARTNER_ORGANISATION and not acc["sponsor_id"] \
             and not get("sponsor"):
         problems.append("the partner organisation route needs a sponsor")
-    status_text = get("status")
-    try:
-        acc["status"] = _enum(AccreditationStatus, status_text) if status_text \
-            else AccreditationStatus.DRAFT
-    except ValueError:
-        problems.append(f"unknown status \u201c{status_text}\u201d (use one of: "
-                        f"{_choices(AccreditationStatus)})")
-    badge_text = get("badge_type")
-    try:
-        acc["badge_type"] = _enum(BadgeType, badge_text) if badge_text else None
-    except ValueError:
-        problems.append(f"unknown badge_type \u201c{badge_text}\u201d (use one of: "
-                        f"{_choices(BadgeType)})")
+    for col, enum_cls, default in (("status", AccreditationStatus, AccreditationStatus.DRAFT),
+                                   ("badge_type", BadgeType, None)):
+        text = get(col)
+        try:
+            acc[col] = _enum(enum_cls, text) if text else default
+        except ValueError:
+            problems.append(f"unknown {col} \u201c{text}\u201d (use one of: "
+                            f"{_choices(enum_cls)})")
     try:
         acc["substitute"] = _bool(get("substitute"))
     except ValueError:
         problems.append(f"substitute \u201c{get('substitute')}\u201d must be yes or no")
-    values = [person.get(f) for f in PERSON_FIELDS] + [acc.get(f) for f in ACC_FIELDS]
-    return problems, values, delegation
+    return acc
 
 
 def check_rows(forum: Forum, rows: Iterable[Row], progress: Progress | None = None) -> ImportPlan:

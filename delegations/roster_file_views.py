@@ -26,6 +26,7 @@ from . import jobs, roster, roster_jobs, spreadsheets, tables
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
+from .i18n import current_language, known
 from .models import Forum, ImportJob
 from .participants import participants_csv, participants_pdf
 from .views import bp
@@ -141,7 +142,7 @@ def roster_import_job(forum: str, job_id: int) -> Any:
     running = state in roster_jobs.ACTIVE
     page = render_template("delegations/import_job.html", forum=f, job=job, state=state,
                            done=done, running=running)
-    headers = {"Refresh": "2"} if running else {}  # follows the job without any script
+    headers = {"Refresh": "1"} if running else {}  # follows the job without any script
     return page, code, headers
 
 
@@ -181,7 +182,7 @@ def participants_list_pdf(forum: str) -> Any:
 
 
 def _list_options() -> tuple[str, bool]:
-    """``?lang=fr`` for a list in French order; ``?provisional=1`` to add submitted ones."""
-    lang = request.args.get("lang", "en")
-    return (lang if lang in {"en", "fr", "es", "ar"} else "en",
-            request.args.get("provisional") == "1")
+    """``?lang=fr`` for a list in French order (default: the page's language);
+    ``?provisional=1`` to add submitted ones."""
+    lang = known(request.args.get("lang")) or current_language()
+    return lang, request.args.get("provisional") == "1"

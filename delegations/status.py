@@ -26,7 +26,7 @@ TRANSITIONS: dict[AccreditationStatus, tuple[AccreditationStatus, ...]] = {
     S.APPROVED: (S.BADGE_COLLECTED, S.WITHDRAWN),
     S.REJECTED: (S.DRAFT,),
     S.WITHDRAWN: (S.DRAFT,),
-    S.BADGE_COLLECTED: (),
+    S.BADGE_COLLECTED: (S.APPROVED,),  # a coordinator's undo of a wrong "collected"
 }
 
 #: Steps only a coordinator (or admin) may take.
@@ -101,7 +101,9 @@ def set_status(acc: Accreditation, new: AccreditationStatus, actor: User | None,
     old = acc.status if sa.inspect(acc).persistent else None
     acc.status = new
     acc.status_changed_at = at
-    if new in TIMESTAMP_FIELD:
+    if old == S.BADGE_COLLECTED and new == S.APPROVED:
+        acc.badge_collected_at = None  # undone: still approved when it was
+    elif new in TIMESTAMP_FIELD:
         setattr(acc, TIMESTAMP_FIELD[new], at)
     delegate = acc.delegate
     if acc.id is None:

@@ -87,3 +87,14 @@ def show_conflict(form: Form, e: StaleEdit, zone_name: str = "UTC") -> None:
     if "version" in form:
         form["version"].data = str(e.current)
         form["version"].raw_data = [str(e.current)]
+
+
+def stale_form(obj: Any, entity: str, form: Form, submitted: Mapping[str, Any],
+               zone_name: str = "UTC") -> bool:
+    """``check_fresh`` for a view: True (and the conflict put on the form) when stale."""
+    try:
+        check_fresh(obj, entity, form["version"].data, submitted)
+    except StaleEdit as e:
+        show_conflict(form, e, zone_name)
+        return True
+    return False

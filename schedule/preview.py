@@ -13,19 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask
 
-from delegations.models import Forum
+from delegations.models import Delegate, Forum
 from delegations.write_preview import (
     AccreditationChange,
     StayChange,
     confirmed,
     fingerprint,
+    given_confirmation,
     register,
 )
 
 from .clashes import (
+    APPROVED,
     Clash,
     ForumRows,
     Ref,
@@ -67,6 +70,30 @@ class SlotChange:
     arrival: date | None = None
     departure: date | None = None
     replaces_existing: bool = False
+
+
+def session_change(session_id: int | None, fields: dict[str, Any]) -> SessionChange:
+    """The change a session form's fields (``services`` names) describe."""
+    status = fields.get("status")
+    return SessionChange(session_id, fields["title"], fields["starts_at"], fields["ends_at"],
+                         fields.get("room_id"), bool(fields.get("official")),
+                         fields.get("expected_attendance"),
+                         status is not None and status.value == "cancelled")
+
+
+def slot_change(session_id: int, delegate: Delegate | None, guest_name: str,
+                minutes: int | None, remote: bool, *, replaces_existing: bool = False
+                ) -> SlotChange | None:
+    """The change adding (or editing) a speaker describes; None for nobody."""
+    if delegate is not None:
+        acc = delegate.accreditation
+        return SlotChange(session_id, delegate.id, delegate.full_name, minutes, remote,
+                          acc is not None and acc.status in APPROVED, delegate.arrival_date,
+                          delegate.departure_date, replaces_existing)
+    if guest_name.strip():
+        return SlotChange(session_id, None, guest_name.strip(), minutes, remote,
+                          replaces_existing=replaces_existing)
+    return None
 
 
 Change = SessionChange | SlotChange | StayChange | AccreditationChange
@@ -132,7 +159,8 @@ def clashes_created(forum: Forum, *changes: Change, rows: ForumRows | None = Non
 
 
 __all__ = ["AccreditationChange", "Change", "SessionChange", "SlotChange", "StayChange",
-           "clashes_created", "confirmed", "fingerprint", "init_app"]
+           "clashes_created", "confirmed", "fingerprint", "given_confirmation", "init_app",
+           "session_change", "slot_change"]
 
 
 def init_app(app: Flask) -> None:

@@ -7,20 +7,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from delegations.auth import manager_required
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Delegate, Delegation, Forum
+from delegations.models import Delegate, Forum
 from delegations.timeutil import (
     parse_local,
     to_zone,
 )
-from delegations.versions import StaleEdit, check_fresh, show_conflict
+from delegations.versions import stale_form
 
 from . import clashes as clash_mod
+from . import preview, speaking
 from .models import (
     Room,
     Session,
@@ -45,6 +48,7 @@ from .view_support import (
     agenda_days,
     get_in_forum,
     room_choices,
+    search_delegates,
     visible_session_or_404,
 )
 from .views import bp, viewer_zone
@@ -58,7 +62,8 @@ def session_detail(forum: str, session_id: int) -> Any:
         if current_user.is_manager else []
     home_tz = viewer_zone(f.timezone)
     return render_template("schedule/session.html", forum=f, s=s, clashes=found,
-                           home_tz=home_tz)
+                           home_tz=home_tz, speaking_limits=speaking.limits(f.id),
+                           slot_limit=speaking.slot_limit)
 
 
 def _form_to_fields(form: SessionForm, f: Forum) -> dict[str, Any]:
@@ -91,9 +96,21 @@ def _show_error(form: Any, exc: ProgrammeError) -> None:
     form.form_errors.append(exc.message)
 
 
-def _session_form_page(f: Forum, form: SessionForm, s: Session | None) -> Any:
-    return render_template("schedule/session_form.html", forum=f, form=form, s=s), \
-        422 if form.errors or form.form_errors else 200
+def _session_form_page(f: Forum, form: SessionForm, s: Session | None,
+                       clashes: list[clash_mod.Clash] | None = None) -> Any:
+    code = 422 if form.errors or form.form_errors else 409 if clashes else 200
+    return render_template("schedule/session_form.html", forum=f, form=form, s=s,
+                           clashes=clashes or []), code
+
+
+def _unconfirmed_clashes(f: Forum, session_id: int | None,
+                         fields: dict[str, Any]) -> list[clash_mod.Clash] | None:
+    """The clashes this write would create, unless the person confirmed exactly these."""
+    found = preview.clashes_created(f, preview.session_change(session_id, fields))
+    if any(c.kind == clash_mod.ClashKind.ROOM_DOUBLE_BOOKED for c in found):
+        return None  # not a choice: the booking refuses it, with its own message
+    return None if preview.confirmed(found, preview.given_confirmation(request.form)) \
+        else found
 
 
 @bp.get("/<forum>/sessions/new")
@@ -120,15 +137,19 @@ def session_new_post(forum: str) -> Any:
     form.zone = f.timezone
     form.room_id.choices = room_choices(f)
     if form.validate():
+        fields = _form_to_fields(form, f)
+        clashes = _unconfirmed_clashes(f, None, fields)
+        if clashes:
+            return _session_form_page(f, form, None, clashes)
         try:
-            s = create_session(f, current_user, **_form_to_fields(form, f))
+            s = create_session(f, current_user, **fields)
         except ProgrammeError as exc:
             db.session.rollback()
             form.room_id.choices = room_choices(forum_or_404(forum))
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Added {s.title}.", "info")
+            flash(_("Added %(title)s.", title=s.title), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, None)
 
@@ -160,13 +181,13 @@ def session_edit_post(forum: str, session_id: int) -> Any:
     form.room_id.choices = room_choices(f)
     if form.validate():
         fields = _form_to_fields(form, f)
+        clashes = _unconfirmed_clashes(f, s.id, fields)
+        if clashes:
+            return _session_form_page(f, form, s, clashes)
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
-        try:
-            check_fresh(s, "session", form.version.data, fields)
-        except StaleEdit as e:
-            show_conflict(form, e, f.timezone)
+        if stale_form(s, "session", form, fields, f.timezone):
             return _session_form_page(f, form, s)[0], 409
         try:
             changed = update_session(s, current_user, **fields)
@@ -181,7 +202,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Saved {s.title} ({', '.join(changed) or 'no changes'}).", "info")
+            flash(_("Saved %(title)s (%(changes)s).", title=s.title,
+                    changes=", ".join(changed) or _("no changes")), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, s)
 
@@ -193,41 +215,18 @@ def session_cancel(forum: str, session_id: int) -> Any:
     s = get_in_forum(Session, session_id, f)
     cancel_session(s, current_user)
     db.session.commit()
-    flash(f"Cancelled {s.title}; it stays in the programme, struck through, and calendars "
-          "are told.", "info")
+    flash(_("Cancelled %(title)s; it stays in the programme, struck through, and calendars "
+            "are told.", title=s.title), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
 # ----------------------------------------------------------------------------- speakers
 
 
-def _search_delegates(f: Forum, q: str, limit: int = 30) -> list[Delegate]:
-    if not q:
-        return []
-    like = f"%{q.lower()}%"
-    name = sa.func.lower(Delegate.given_names + " " + Delegate.family_name)
-    return list(db.session.scalars(
-        sa.select(Delegate).join(Delegation)
-        .where(Delegation.forum_id == f.id,
-               sa.or_(name.like(like), sa.func.lower(Delegation.name).like(like),
-                      sa.func.lower(Delegate.family_name).like(like)))
-        .options(selectinload(Delegate.delegation))
-        .order_by(Delegation.name, Delegate.family_name).limit(limit)))
-
-
 def _assignment_clashes(f: Forum, s: Session, delegate: Delegate | None, guest: str,
                         minutes: int | None, remote: bool) -> list[clash_mod.Clash]:
-    rows = clash_mod.load_rows(f)
-    if delegate is not None:
-        acc = delegate.accreditation
-        accredited = acc is not None and acc.status in clash_mod.APPROVED
-        slot = clash_mod.slot_row(s.id, delegate.id, "", minutes, remote, delegate.full_name,
-                                  accredited, delegate.arrival_date, delegate.departure_date)
-    elif guest.strip():
-        slot = clash_mod.slot_row(s.id, None, guest, minutes, remote)
-    else:
-        return []
-    return clash_mod.clashes_of_assignment(rows, slot)
+    change = preview.slot_change(s.id, delegate, guest, minutes, remote)
+    return preview.clashes_created(f, change) if change is not None else []
 
 
 def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Delegate | None:
@@ -244,7 +243,7 @@ def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Dele
 def _speaker_form_page(f: Forum, s: Session, form: SpeakerForm, q: str,
                        delegate: Delegate | None, preview: list[clash_mod.Clash],
                        need_confirm: bool) -> Any:
-    results = _search_delegates(f, q) if delegate is None else []
+    results = search_delegates(f, q) if delegate is None else []
     status = 200 if not (form.errors or form.form_errors) else 422
     return render_template(
         "schedule/speaker_form.html", forum=f, s=s, form=form, q=q, results=results,
@@ -303,10 +302,13 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
                 s = get_in_forum(Session, session_id, f)
             else:
                 db.session.commit()
-                msg = f"Added {delegate.display_name if delegate else form.guest_name.data}"
+                who = delegate.display_name if delegate else form.guest_name.data
                 if preview:
-                    msg += f" despite {len(preview)} clash(es)"
-                flash(msg + ".", "warning" if preview else "info")
+                    flash(ngettext("Added %(name)s despite %(num)d clash.",
+                                   "Added %(name)s despite %(num)d clashes.", len(preview),
+                                   name=who), "warning")
+                else:
+                    flash(_("Added %(name)s.", name=who), "info")
                 return redirect(url_for("schedule.session_detail", forum=forum,
                                         session_id=s.id))
     return _speaker_form_page(f, s, form, q, delegate, preview, need_confirm)
@@ -323,7 +325,7 @@ def speaker_remove(forum: str, session_id: int) -> Any:
         abort(404)
     remove_speaker(slot, current_user)
     db.session.commit()
-    flash("Removed the speaker.", "info")
+    flash(_("Removed the speaker."), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
@@ -364,9 +366,16 @@ def speaker_edit_post(forum: str, session_id: int) -> Any:
                                        form=form), 422
             changes |= {"guest_name": form.guest_name.data.strip(),
                         "guest_function": (form.guest_function.data or "").strip()}
+        change = preview.slot_change(s.id, slot.delegate, slot.guest_name or "",
+                                     changes["minutes"], changes["remote"],
+                                     replaces_existing=True)
+        clashes = preview.clashes_created(f, change) if change is not None else []
+        if not preview.confirmed(clashes, preview.given_confirmation(request.form)):
+            return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot,
+                                   form=form, clashes=clashes), 409
         update_slot(slot, current_user, **changes)
         db.session.commit()
-        flash(f"Saved {slot.speaker_name}'s part.", "info")
+        flash(_("Saved the part of %(name)s.", name=slot.speaker_name), "info")
         return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot, form=form)
 

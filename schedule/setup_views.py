@@ -71,7 +71,8 @@ def _start_choices() -> list[SelectChoice]:
              SelectChoice("json", _("A forum file (JSON)"))]
             + [SelectChoice(str(f.id), _("The structure of %(forum)s: venues, rooms, travel "
                                          "times, quotas, deadlines",
-                                         forum=f"{f.name} ({f.short_name})")) for f in forums])
+                                         forum=" ".join((f.name, f"({f.short_name})"))))
+               for f in forums])
 
 
 def _new_page(form: ForumForm, problems: list[str] | None = None, code: int = 200) -> Any:

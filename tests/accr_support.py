@@ -1,4 +1,4 @@
-"""Shared helpers for the accreditation tests (issue 3): a small forum with Unicode city
+"""Shared helpers for the accreditation tests: a small forum with Unicode city
 names and a partner organisation, and roster CSV text built from rows."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spreadsheet round trip (issue 3): import with a preview, all-or-nothing, every bad row
+"""Spreadsheet round trip: import with a preview, all-or-nothing, every bad row
 named with its line; export then import changes nothing; Unicode; bad files; CSV injection."""
 
 from __future__ import annotations

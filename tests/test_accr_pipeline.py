@@ -1,4 +1,4 @@
-"""Accreditation (issue 3): the status pipeline with who and when, documents, quotas,
+"""Accreditation: the status pipeline with who and when, documents, quotas,
 deadlines, bulk actions and the coordinator dashboard."""
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ def test_the_whole_pipeline_with_who_and_when(app, world, make_delegate, make_us
     assert {e.actor for e in log} == {"coord@example.org"}
     assert log[1].details == {"from": "submitted", "to": "approved", "delegate_id": p.id,
                               "source": "form"}
-    with pytest.raises(TransitionError, match="none \\(this is the last step\\)"):
+    # from badge collected, only a coordinator's undo (back to approved) is allowed
+    with pytest.raises(TransitionError, match="Allowed next steps from Badge collected: "
+                                              "Approved"):
         change_status(acc, S.WITHDRAWN, coord)
 
 

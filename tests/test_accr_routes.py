@@ -1,4 +1,4 @@
-"""Every route of issue 3 for every role: coordinator, focal point of the delegation, focal
+"""Every roster and accreditation route for every role: coordinator, focal point of the delegation, focal
 point of another delegation, delegate (own record), anonymous. On the demo forum."""
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def test_admin_changes_a_role_and_disables_an_account_with_a_log(client, auth, m
 
 def _png() -> bytes:
     buf = io.BytesIO()
-    Image.new("RGB", (60, 80), (200, 120, 40)).save(buf, "PNG")
+    Image.new("RGB", (330, 440), (200, 120, 40)).save(buf, "PNG")  # badge-sized
     return buf.getvalue()
 
 

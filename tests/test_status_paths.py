@@ -5,6 +5,7 @@ the form, a bulk action, a spreadsheet import (new and existing people) and the 
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -31,6 +32,12 @@ def test_the_form_writes_history(client, make_user, make_delegate):
     forum = person.delegation.forum
     r = client.post(f"/{forum.short_name}/delegates/{person.id}/status",
                     data={"status": "approved", "note": "seen the note verbale"})
+    assert r.status_code == 409  # documents and badge type not ready: the confirm step
+    confirm = re.search(r'name="confirm_checks" value="([0-9a-f]+)"',
+                        r.get_data(as_text=True)).group(1)
+    r = client.post(f"/{forum.short_name}/delegates/{person.id}/status",
+                    data={"status": "approved", "note": "seen the note verbale",
+                          "confirm_checks": confirm})
     assert r.status_code == 302
     db.session.expire_all()
     actor, action, details = last_change(person.accreditation)
