@@ -156,8 +156,8 @@ def past_history(actor: User | None, acc: Accreditation, name: str, delegate_id:
 def record_statuses(entries: Iterable[dict[str, Any]]) -> None:
     """Insert many ``history_entry`` rows in one statement (set-based imports)."""
     rows = list(entries)
-    if rows:
-        db.session.execute(sa.insert(ChangeLog), rows)
+    if rows:  # the Core table: one executemany, without the ORM's bulk machinery
+        db.session.execute(sa.insert(ChangeLog.__table__), rows)
 
 
 def status_history(acc: Accreditation) -> list[ChangeLog]:
