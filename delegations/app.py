@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,11 @@ def _configure(app: Flask, instance_path: Path, test_config: Mapping[str, Any] |
         LOGIN_WINDOW_MINUTES=15,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=None,  # None: on, unless debugging or testing (see below)
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=None,  # None: as SESSION_COOKIE_SECURE
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
         WTF_CSRF_TIME_LIMIT=None,
         DEFAULT_FORUM=None,
         PROXY_FIX_X_FOR=0,
@@ -103,6 +108,8 @@ def _configure(app: Flask, instance_path: Path, test_config: Mapping[str, Any] |
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config is not None:
         app.config.from_mapping(test_config)
+
+    _secure_cookies(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
 
@@ -133,6 +140,7 @@ def _register_delegations(app: Flask) -> None:
         auth,
         cli,
         errors,
+        headers,
         i18n,
         jobs,
         language_views,
@@ -148,6 +156,7 @@ def _register_delegations(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     timeutil.init_app(app)
     jobs.init_app(app)
     text.init_app(app)
@@ -170,6 +179,19 @@ def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
         if folder is not None and folder.is_dir():
             found.append((name, str(folder)))
     return found
+
+
+def _secure_cookies(app: Flask) -> None:
+    """Production serves over https: cookies are Secure unless the configuration says
+    otherwise (``make run`` serves the demo over plain http and says so)."""
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    duration = app.config["REMEMBER_COOKIE_DURATION"]
+    if isinstance(duration, int | float):  # seconds, as an environment variable gives it
+        duration = timedelta(seconds=duration)
+    app.config["REMEMBER_COOKIE_DURATION"] = min(duration, timedelta(days=30))
 
 
 def _configure_engine(engine: sa.Engine) -> None:

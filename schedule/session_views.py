@@ -20,6 +20,7 @@ from delegations.timeutil import (
     parse_local,
     to_zone,
 )
+from delegations.versions import stale_form
 
 from . import clashes as clash_mod
 from . import preview, speaking
@@ -159,6 +160,7 @@ def session_edit(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = get_in_forum(Session, session_id, f)
     form = SessionForm(obj=s)
+    form.version.data = s.revision
     form.room_id.choices = room_choices(f)
     form.kind.data = s.kind.value
     form.status.data = s.status.value
@@ -185,6 +187,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
+        if stale_form(s, "session", form, fields, f.timezone):
+            return _session_form_page(f, form, s)[0], 409
         try:
             changed = update_session(s, current_user, **fields)
             if cancelling:

@@ -40,6 +40,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, Any, Any, Any]]] = {
     "auth.login": {"GET": (200, R, R, R)},
     "auth.login_post": {"POST": (400, 400, 400, X)},
     "auth.logout": {"POST": (L, L, L, X)},
+    "auth.logout_everywhere": {"POST": (L, X, X, X)},
     "badges.attendance": {"GET": (L, 403, 404, 200)},
     "badges.batch": {"GET": (L, 403, 403, 404)},
     "badges.batch_pdf": {"GET": (L, 403, 403, 404)},
@@ -112,6 +113,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, Any, Any, Any]]] = {
     "delegations.roster_export_xlsx": {"GET": (L, 403, 403, 200)},
     "delegations.roster_import": {"GET": (L, 403, 403, 200)},
     "delegations.roster_import_confirm": {"POST": (L, 403, 403, X)},
+    "delegations.roster_import_job": {"GET": (L, 403, 403, 404)},
     "delegations.roster_import_post": {"POST": (L, 403, 403, X)},
     "delegations.roster_list": {"GET": (L, R, 200, 200)},
     "home": {"GET": (L, R, R, R)},
@@ -198,6 +200,7 @@ def world(app, demo_forum, make_user):
         "token": "not-a-real-token", "filename": "app.css", "day": "2022-05-17",
         # records the walk does not make: their routes must answer 404 or refuse, never 500
         "batch_id": 1, "invitation_id": 1, "user_id": 1, "message_id": 1, "edition_id": 999999,
+        "job_id": 1,
     }
 
 
