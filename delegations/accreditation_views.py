@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -132,10 +133,11 @@ def roster_list(forum: str) -> Any:
     ).all() if scope is None else []
     sponsor = db.session.get(Organisation, flt.sponsor_id) if flt.sponsor_id else None
     deadline = db.session.get(Deadline, flt.not_ready) if flt.not_ready else None
-    bulk_actions = [("submit", "Submit")]
+    bulk_actions = [("submit", _("Submit"))]
     if current_user.is_manager:
-        bulk_actions.append(("approve", "Approve"))
-    bulk_actions += [(f"document:{k.value}", f"Mark received: {k.label}") for k in DocumentKind]
+        bulk_actions.append(("approve", _("Approve")))
+    bulk_actions += [(f"document:{k.value}", _("Mark received: %(document)s", document=k.label))
+                     for k in DocumentKind]
     return render_template(
         "delegations/roster.html", forum=f, people=people, flt=flt, delegations=delegations,
         statuses=list(AccreditationStatus), routes=list(Route), sponsor=sponsor,
@@ -156,12 +158,12 @@ def roster_bulk(forum: str) -> Any:
         f"/{forum}/roster/") else url_for("delegations.roster_list", forum=forum))
     ids = [int(i) for i in request.form.getlist("delegate_id") if i.isdigit()]
     if action not in accreditation.BULK_ACTIONS:
-        flash("Choose an action.", "error")
+        flash(_("Choose an action."), "error")
         return back
     if action == "approve" and not current_user.is_manager:
         abort(403)
     if not ids:
-        flash("Select at least one delegate.", "error")
+        flash(_("Select at least one delegate."), "error")
         return back
     people = db.session.scalars(
         sa.select(Delegate).join(Delegation)
@@ -174,9 +176,10 @@ def roster_bulk(forum: str) -> Any:
     result = accreditation.bulk_action(people, action, current_user)
     db.session.commit()
     if result.done:
-        flash(f"Done for {len(result.done)}: " + ", ".join(result.done) + ".", "info")
+        flash(_("Done for %(n)s: %(names)s.", n=len(result.done), names=", ".join(result.done)),
+              "info")
     for s in result.skipped:
-        flash("Skipped " + s, "error")
+        flash(_("Skipped %(reason)s", reason=s), "error")
     for w in result.warnings:
         flash(w, "warning")
     return back
@@ -211,8 +214,8 @@ def deadlines_post(forum: str) -> Any:
     accreditation.add_deadline(f, DeadlineKind(form.kind.data), form.title.data.strip(),
                                due, form.notes.data or "", current_user)
     db.session.commit()
-    flash(f"Deadline added: {form.title.data} ({to_zone(due, f.timezone):%Y-%m-%d %H:%M}).",
-          "info")
+    flash(_("Deadline added: %(title)s (%(when)s).", title=form.title.data,
+            when=f"{to_zone(due, f.timezone):%Y-%m-%d %H:%M}"), "info")
     return redirect(url_for("delegations.deadlines", forum=forum))
 
 
@@ -228,7 +231,7 @@ def deadline_delete(forum: str) -> Any:
         abort(404)
     db.session.delete(d)
     db.session.commit()
-    flash("Deadline removed.", "info")
+    flash(_("Deadline removed."), "info")
     return redirect(url_for("delegations.deadlines", forum=forum))
 
 
@@ -260,7 +263,7 @@ def quotas_post(forum: str) -> Any:
         return _render_quotas(f, form, OrganisationForm(formdata=None), 400)
     accreditation.set_quota(f, org, form.quota.data, current_user)
     db.session.commit()
-    flash(f"Quota of {org.name}: {form.quota.data}.", "info")
+    flash(_("Quota of %(org)s: %(n)s.", org=org.name, n=form.quota.data), "info")
     return redirect(url_for("delegations.quotas", forum=forum))
 
 
@@ -277,5 +280,5 @@ def organisation_new_post(forum: str) -> Any:
     db.session.flush()
     changelog.record(current_user, "organisation", org.id, "create", org.name)
     db.session.commit()
-    flash(f"Organisation {org.name} added.", "info")
+    flash(_("Organisation %(name)s added.", name=org.name), "info")
     return redirect(url_for("delegations.quotas", forum=forum))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,13 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import protocol
 from .auth import create_user
 from .db import db
+from .i18n import LANGUAGES, language
 from .models import Delegate, Delegation, Forum, Role, User
 from .participants import participants, participants_csv, participants_pdf
 from .roster import RosterFilter, roster
@@ -23,7 +27,7 @@ from .spreadsheets import (
     check_rows,
     export_csv,
     export_xlsx,
-    read_table,
+    iter_table,
 )
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -94,7 +98,7 @@ def list_command() -> None:
         click.echo("No users yet. Create one with: flask users create EMAIL --role coordinator")
 
 
-# --------------------------------------------------------------------------- roster (issue 3)
+# --------------------------------------------------------------------------- roster
 
 roster_cli = AppGroup("roster", help="Export and import the roster; the list of participants.")
 
@@ -135,24 +139,33 @@ def roster_export_command(file: Path, forum_short: str | None) -> None:
 @forum_option
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) -> None:
-    """Import delegates from FILE (.csv or .xlsx): all rows or none."""
+    """Import delegates from FILE (.csv or .xlsx): all rows or none. Progress goes to
+    stderr every 10,000 rows."""
     forum = _forum(forum_short)
+
+    def progress(what: str) -> Callable[[int], None]:
+        def report(n: int) -> None:
+            if n and n % 10_000 == 0:
+                click.echo(f"{what} {n:,} rows", err=True)
+        return report
+
     try:
-        rows = read_table(file.read_bytes(), file.name)
+        plan = check_rows(forum, iter_table(file, file.name), progress("checked"))
     except FileProblem as e:
         raise click.ClickException(f"{file}: {e}") from e
-    plan = check_rows(forum, rows)
-    if plan.errors:
+    if plan.total == 0:
+        raise click.ClickException(f"{file}: the file has a header row but no delegates.")
+    if plan.error_count:
         for line, reason in plan.errors:
             click.echo(f"{file}:{line}: {reason}", err=True)
         raise click.ClickException(
-            f"{len(plan.errors)} of {plan.total} rows have problems; nothing was imported.")
+            f"{plan.error_count} of {plan.total} rows have problems; nothing was imported.")
     if dry_run:
         click.echo(f"{file}: {plan.total} rows are valid ({plan.creates} new, "
                    f"{plan.updates} matching existing delegates). Nothing written (--dry-run).")
         return
     try:
-        created, updated = apply_plan(forum, plan, None, file.name)
+        created, updated = apply_plan(forum, plan, None, file.name, progress("written"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -166,23 +179,29 @@ def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) ->
               help="FILE.pdf or FILE.csv")
 @click.option("--provisional", is_flag=True,
               help="Include submitted nominations; every page says the list is provisional.")
-@click.option("--lang", default="en", show_default=True,
-              help="Language of the list: country names and sort order.")
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
+              help="Language of the list (words, country names, sort order) and of this "
+                   "command's messages (default: the forum's).")
 @forum_option
-def roster_participants_command(out: Path, provisional: bool, lang: str,
+def roster_participants_command(out: Path, provisional: bool, lang: str | None,
                                 forum_short: str | None) -> None:
     """Write the list of participants (protocol order) as PDF or CSV."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".pdf"):
         raise click.ClickException("--out must end in .pdf or .csv.")
     forum = _forum(forum_short)
-    out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
-                    if suffix == ".pdf" else participants_csv(forum, lang, provisional))
-    groups = participants(forum, lang, provisional)
-    for warning in protocol.warnings(groups):
-        click.echo(f"Warning: {warning}", err=True)
-    n = sum(g.count for g in groups)
-    click.echo(f"Wrote the list of participants of {forum.short_name} ({n} people) to {out}")
+    lang = lang or forum.language
+    with language(lang):
+        out.write_bytes(participants_pdf(forum, lang=lang, provisional=provisional)
+                        if suffix == ".pdf" else participants_csv(forum, lang, provisional))
+        groups = participants(forum, lang, provisional)
+        for warning in protocol.warnings(groups):
+            click.echo(_("Warning: %(warning)s", warning=warning), err=True)
+        n = sum(g.count for g in groups)
+        click.echo(ngettext(
+            "Wrote the list of participants of %(forum)s (%(num)d person) to %(file)s",
+            "Wrote the list of participants of %(forum)s (%(num)d people) to %(file)s",
+            n, forum=forum.short_name, file=out))
 
 
 def init_app(app: Flask) -> None:

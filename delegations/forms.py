@@ -7,11 +7,15 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -39,6 +43,7 @@ from .models import (
     Delegate,
     Delegation,
     Level,
+    NameOrder,
     Organisation,
     OrganisationKind,
     PartnerQuota,
@@ -47,9 +52,10 @@ from .models import (
 from .timeutil import is_valid_zone
 
 
-def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[SelectChoice]:
+def _enum_choices(enum_cls: Any, blank: Any = None) -> list[SelectChoice]:
+    """Choices whose labels are translated when the form is drawn, not at import."""
     out = [SelectChoice("", blank)] if blank is not None else []
-    return out + [SelectChoice(m.value, m.label) for m in enum_cls]
+    return out + [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in enum_cls]
 
 
 def organisation_choices(blank: str = "—") -> list[SelectChoice]:
@@ -69,20 +75,21 @@ def _country(form: Any, field: Any) -> None:
     if field.data:
         field.data = field.data.strip().upper()
         if pycountry.countries.get(alpha_2=field.data) is None:
-            raise ValidationError("Use a two-letter ISO 3166 country code, e.g. SL, BR, CN.")
+            raise ValidationError(_("Use a two-letter ISO 3166 country code, e.g. SL, BR, CN."))
 
 
 class DelegationForm(ColumnCheckedForm):
     model = Delegation
-    name = StringField("Name (usually the city)", validators=[DataRequired(), Length(max=200)])
-    country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
-    region = StringField("Region", validators=[Optional(), Length(max=100)])
-    leading_organisation_id = SelectField("Leading organisation", coerce=_int_or_none,
+    version = HiddenField()  # the version the form was opened at
+    name = StringField(_l("Name (usually the city)"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(max=2), _country])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
+    leading_organisation_id = SelectField(_l("Leading organisation"), coerce=_int_or_none,
                                           validate_choice=False)
-    focal_point_name = StringField("Focal point", validators=[Optional(), Length(max=200)])
-    focal_point_email = EmailField("Focal point e-mail", validators=[Optional(), Email()])
-    focal_point_phone = StringField("Focal point phone", validators=[Optional(), Length(max=50)])
-    notes = TextAreaField("Notes", validators=[Optional()])
+    focal_point_name = StringField(_l("Focal point"), validators=[Optional(), Length(max=200)])
+    focal_point_email = EmailField(_l("Focal point e-mail"), validators=[Optional(), Email()])
+    focal_point_phone = StringField(_l("Focal point phone"), validators=[Optional(), Length(max=50)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
     def __init__(self, *a: Any, **kw: Any) -> None:
         super().__init__(*a, **kw)
@@ -103,29 +110,34 @@ class DelegationForm(ColumnCheckedForm):
 
 class DelegateForm(ColumnCheckedForm):
     model = Delegate
-    honorific = StringField("Honorific", validators=[Optional(), Length(max=40)])
-    given_names = StringField("Given names (as on passport)",
+    version = HiddenField()  # the version the form was opened at
+    honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
+    given_names = StringField(_l("Given names (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
-    family_name = StringField("Family name (as on passport)",
+    family_name = StringField(_l("Family name (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
-    function = StringField("Function", validators=[Optional(), Length(max=300)])
-    level = SelectField("Level of representation", choices=_enum_choices(Level),
+    name_order = SelectField(_l("Name order"), choices=_enum_choices(NameOrder),
+                             default=NameOrder.GIVEN_FIRST.value)
+    original_name = StringField(_l("Name in its own script"),
+                                validators=[Optional(), Length(max=200)])
+    function = StringField(_l("Function"), validators=[Optional(), Length(max=300)])
+    level = SelectField(_l("Level of representation"), choices=_enum_choices(Level),
                         default=Level.OFFICIAL.value)
-    capacity = SelectField("Capacity in the delegation", choices=_enum_choices(Capacity),
+    capacity = SelectField(_l("Capacity in the delegation"), choices=_enum_choices(Capacity),
                            default=Capacity.MEMBER.value)
-    organisation_id = SelectField("Organisation", coerce=_int_or_none, validate_choice=False)
-    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=320)])
-    mobile = StringField("Mobile", validators=[Optional(), Length(max=50)])
-    languages = StringField("Languages", validators=[Optional(), Length(max=200)])
-    home_timezone = StringField("Home time zone (e.g. Africa/Freetown)",
+    organisation_id = SelectField(_l("Organisation"), coerce=_int_or_none, validate_choice=False)
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=320)])
+    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=50)])
+    languages = StringField(_l("Languages"), validators=[Optional(), Length(max=200)])
+    home_timezone = StringField(_l("Home time zone (e.g. Africa/Freetown)"),
                                 validators=[Optional(), Length(max=64)])
-    arrival_date = DateField("Arrival", validators=[Optional()])
-    departure_date = DateField("Departure", validators=[Optional()])
-    notes = TextAreaField("Notes", validators=[Optional()])
+    arrival_date = DateField(_l("Arrival"), validators=[Optional()])
+    departure_date = DateField(_l("Departure"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
     # only on the "new delegate" form
-    route = SelectField("Accreditation route", choices=_enum_choices(Route),
+    route = SelectField(_l("Accreditation route"), choices=_enum_choices(Route),
                         default=Route.PARTNER_ORGANISATION.value)
-    sponsor_id = SelectField("Sponsor (partner organisation or mission)", coerce=_int_or_none,
+    sponsor_id = SelectField(_l("Sponsor (partner organisation or mission)"), coerce=_int_or_none,
                              validate_choice=False)
 
     def __init__(self, *a: Any, **kw: Any) -> None:
@@ -135,21 +147,23 @@ class DelegateForm(ColumnCheckedForm):
 
     def validate_home_timezone(self, field: Any) -> None:
         if field.data and not is_valid_zone(field.data.strip()):
-            raise ValidationError("Unknown time zone; use an IANA name such as Africa/Freetown.")
+            raise ValidationError(_("Unknown time zone; use an IANA name such as Africa/Freetown."))
 
     def validate_departure_date(self, field: Any) -> None:
         if field.data and self.arrival_date.data and field.data < self.arrival_date.data:
-            raise ValidationError("Departure is before arrival.")
+            raise ValidationError(_("Departure is before arrival."))
 
     def validate_sponsor_id(self, field: Any) -> None:
         if self.route.data == Route.PARTNER_ORGANISATION.value and not field.data:
-            raise ValidationError("The partner organisation route needs a sponsor.")
+            raise ValidationError(_("The partner organisation route needs a sponsor."))
 
     def values(self) -> dict[str, Any]:
         return {
             "honorific": (self.honorific.data or "").strip(),
             "given_names": self.given_names.data.strip(),
             "family_name": self.family_name.data.strip(),
+            "name_order": NameOrder(self.name_order.data),
+            "original_name": (self.original_name.data or "").strip(),
             "function": (self.function.data or "").strip(),
             "level": Level(self.level.data),
             "capacity": Capacity(self.capacity.data),
@@ -166,12 +180,13 @@ class DelegateForm(ColumnCheckedForm):
 
 class AccreditationForm(ColumnCheckedForm):
     model = Accreditation
-    route = SelectField("Route", choices=_enum_choices(Route))
-    sponsor_id = SelectField("Sponsor", coerce=_int_or_none, validate_choice=False)
-    badge_type = SelectField("Badge type", choices=_enum_choices(BadgeType, "— not set —"),
+    version = HiddenField()  # the version the form was opened at
+    route = SelectField(_l("Route"), choices=_enum_choices(Route))
+    sponsor_id = SelectField(_l("Sponsor"), coerce=_int_or_none, validate_choice=False)
+    badge_type = SelectField(_l("Badge type"), choices=_enum_choices(BadgeType, _l("— not set —")),
                              default="")
-    substitute = BooleanField("Substitute (does not use a quota place)")
-    notes = TextAreaField("Notes", validators=[Optional()])
+    substitute = BooleanField(_l("Substitute (does not use a quota place)"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
     def __init__(self, *a: Any, **kw: Any) -> None:
         super().__init__(*a, **kw)
@@ -179,7 +194,7 @@ class AccreditationForm(ColumnCheckedForm):
 
     def validate_sponsor_id(self, field: Any) -> None:
         if self.route.data == Route.PARTNER_ORGANISATION.value and not field.data:
-            raise ValidationError("The partner organisation route needs a sponsor.")
+            raise ValidationError(_("The partner organisation route needs a sponsor."))
 
     def values(self) -> dict[str, Any]:
         return {
@@ -193,35 +208,35 @@ class AccreditationForm(ColumnCheckedForm):
 
 class DeadlineForm(ColumnCheckedForm):
     model = Deadline
-    kind = SelectField("Milestone", choices=_enum_choices(DeadlineKind))
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    due = DateTimeLocalField("Due (forum time)", format="%Y-%m-%dT%H:%M",
-                             validators=[DataRequired(message="Give a date and time.")])
-    notes = TextAreaField("Notes", validators=[Optional()])
+    kind = SelectField(_l("Milestone"), choices=_enum_choices(DeadlineKind))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    due = DateTimeLocalField(_l("Due (forum time)"), format="%Y-%m-%dT%H:%M",
+                             validators=[DataRequired(message=_l("Give a date and time."))])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
 
 class QuotaForm(ColumnCheckedForm):
     model = PartnerQuota
-    organisation_id = SelectField("Partner organisation", coerce=_int_or_none,
+    organisation_id = SelectField(_l("Partner organisation"), coerce=_int_or_none,
                                   validate_choice=False,
-                                  validators=[DataRequired(message="Choose an organisation.")])
-    quota = IntegerField("Quota (people)", validators=[
-        InputRequired(message="Give a number."), NumberRange(min=0, max=10_000)])
+                                  validators=[DataRequired(message=_l("Choose an organisation."))])
+    quota = IntegerField(_l("Quota (people)"), validators=[
+        InputRequired(message=_l("Give a number.")), NumberRange(min=0, max=10_000)])
 
     def __init__(self, *a: Any, **kw: Any) -> None:
         super().__init__(*a, **kw)
-        self.organisation_id.choices = organisation_choices("— choose —")
+        self.organisation_id.choices = organisation_choices(_("— choose —"))
 
 
 class OrganisationForm(ColumnCheckedForm):
     model = Organisation
-    name = StringField("Name", validators=[DataRequired(), Length(max=300)])
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
-    kind = SelectField("Kind", choices=_enum_choices(OrganisationKind),
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=_enum_choices(OrganisationKind),
                        default=OrganisationKind.PARTNER.value)
-    country = StringField("Country (ISO code)", validators=[Optional(), Length(max=2), _country])
+    country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(max=2), _country])
 
     def validate_name(self, field: Any) -> None:
         if db.session.scalar(sa.select(Organisation.id).where(
                 sa.func.lower(Organisation.name) == field.data.strip().lower())):
-            raise ValidationError("An organisation with this name exists already.")
+            raise ValidationError(_("An organisation with this name exists already."))

@@ -85,6 +85,19 @@ def language(lang: str | None) -> Iterator[str]:
         yield lang
 
 
+def ordinal(n: int) -> str:
+    """A speaking order in the page's language: 1st, 1er, 1.º, 1."""
+    lang = current_language()
+    if lang == "fr":
+        return "1er" if n == 1 else f"{n}e"
+    if lang == "es":
+        return f"{n}.º"
+    if lang == "en":
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    return str(n)
+
+
 # --------------------------------------------------------------------------- countries
 
 

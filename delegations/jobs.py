@@ -18,6 +18,7 @@ run the functions given to ``add_maintenance``).
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import threading
@@ -83,7 +84,8 @@ class _State:
 def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.extensions[_EXT] = _State()
+    app.extensions[_EXT] = state = _State()
+    atexit.register(state.stop.set)  # no maintenance pass while the interpreter stops
     app.cli.add_command(worker_command)
 
 
@@ -229,17 +231,23 @@ def _pool(app: Flask) -> ThreadPoolExecutor:
         if state.pool is None:
             state.pool = ThreadPoolExecutor(max_workers=int(app.config["JOBS_THREADS"]),
                                             thread_name_prefix="forum-desk-job")
-            if state.maintenance and (state.timer is None or not state.timer.is_alive()):
-                state.timer = threading.Thread(target=_maintenance_loop, args=(app,),
-                                               daemon=True, name="forum-desk-jobs-maintenance")
-                state.timer.start()
+        if state.maintenance and (state.timer is None or not state.timer.is_alive()):
+            state.timer = threading.Thread(target=_maintenance_loop, args=(app,),
+                                           daemon=True, name="forum-desk-jobs-maintenance")
+            state.timer.start()
         return state.pool
 
 
 def _maintenance_loop(app: Flask) -> None:
+    """Maintenance for the in-process pool, while it has work (the next job restarts it)."""
     state = _state(app)
+    idle_rounds = 0
     while not state.stop.wait(float(app.config["JOBS_MAINTENANCE_INTERVAL"])):
         run_maintenance(app)
+        with state.idle:
+            idle_rounds = idle_rounds + 1 if state.pending == 0 else 0
+        if idle_rounds >= 2:
+            return
 
 
 def _run_in_pool(app: Flask, job_id: str, path: str, args: tuple[Any, ...],

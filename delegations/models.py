@@ -39,12 +39,12 @@ class OrganisationKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "national_government": "National government / permanent mission",
-            "local_government": "Local or regional government",
-            "partner": "Partner organisation or network",
-            "un_agency": "UN agency",
-            "civil_society": "Civil society",
-            "other": "Other",
+            "national_government": _("National government / permanent mission"),
+            "local_government": _("Local or regional government"),
+            "partner": _("Partner organisation or network"),
+            "un_agency": _("UN agency"),
+            "civil_society": _("Civil society"),
+            "other": _("Other"),
         }[self.value]
 
 
@@ -70,21 +70,21 @@ class Level(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "head_of_state": "Head of State",
-            "vice_president": "Vice-President or Crown Prince",
-            "head_of_government": "Head of Government",
-            "deputy_head_of_government": "Deputy Prime Minister",
-            "minister": "Minister",
-            "vice_minister": "Vice-Minister",
-            "ambassador": "Ambassador",
-            "mayor": "Mayor",
-            "deputy_mayor": "Deputy mayor",
-            "councillor": "Councillor",
-            "senior_official": "Senior official",
-            "official": "Official",
-            "adviser": "Adviser",
-            "expert": "Expert",
-            "other": "Other",
+            "head_of_state": _("Head of State"),
+            "vice_president": _("Vice-President or Crown Prince"),
+            "head_of_government": _("Head of Government"),
+            "deputy_head_of_government": _("Deputy Prime Minister"),
+            "minister": _("Minister"),
+            "vice_minister": _("Vice-Minister"),
+            "ambassador": _("Ambassador"),
+            "mayor": _("Mayor"),
+            "deputy_mayor": _("Deputy mayor"),
+            "councillor": _("Councillor"),
+            "senior_official": _("Senior official"),
+            "official": _("Official"),
+            "adviser": _("Adviser"),
+            "expert": _("Expert"),
+            "other": _("Other"),
         }[self.value]
 
     @property
@@ -126,8 +126,8 @@ class Capacity(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"head": "Head of delegation", "member": "Member", "adviser": "Adviser",
-                "support": "Support staff"}[self.value]
+        return {"head": _("Head of delegation"), "member": _("Member"), "adviser": _("Adviser"),
+                "support": _("Support staff")}[self.value]
 
     @property
     def rank(self) -> int:
@@ -142,9 +142,9 @@ class Route(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "national_delegation": "Inside the national delegation",
-            "partner_organisation": "Through a partner organisation",
-            "own_authority": "In its own name",
+            "national_delegation": _("Inside the national delegation"),
+            "partner_organisation": _("Through a partner organisation"),
+            "own_authority": _("In its own name"),
         }[self.value]
 
 
@@ -158,7 +158,14 @@ class AccreditationStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "draft": _("Draft"),
+            "submitted": _("Submitted"),
+            "approved": _("Approved"),
+            "rejected": _("Rejected"),
+            "withdrawn": _("Withdrawn"),
+            "badge_collected": _("Badge collected"),
+        }[self.value]
 
 
 class BadgeType(enum.StrEnum):
@@ -173,7 +180,16 @@ class BadgeType(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "party": _("Party"),
+            "party_overflow": _("Party overflow"),
+            "observer": _("Observer"),
+            "un": _("UN"),
+            "temporary_pass": _("Temporary pass"),
+            "press": _("Press"),
+            "host_country_guest": _("Host country guest"),
+            "courtesy": _("Courtesy"),
+        }[self.value]
 
 
 class DocumentKind(enum.StrEnum):
@@ -185,10 +201,10 @@ class DocumentKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "note_verbale": "Note Verbale or credentials letter",
-            "nomination_letter": "Nomination letter",
-            "passport_bio_page": "Passport bio page",
-            "photo": "Photo",
+            "note_verbale": _("Note Verbale or credentials letter"),
+            "nomination_letter": _("Nomination letter"),
+            "passport_bio_page": _("Passport bio page"),
+            "photo": _("Photo"),
         }[self.value]
 
 
@@ -201,7 +217,13 @@ class DeadlineKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "nominations_open": _("Nominations open"),
+            "nominations_close": _("Nominations close"),
+            "confirmation_close": _("Confirmation close"),
+            "badge_pickup": _("Badge pickup"),
+            "other": _("Other"),
+        }[self.value]
 
 
 class NameOrder(enum.StrEnum):
@@ -226,7 +248,13 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "admin": _("Admin"),
+            "coordinator": _("Coordinator"),
+            "focal_point": _("Focal point"),
+            "delegate": _("Delegate"),
+            "desk": _("Desk"),
+        }[self.value]
 
 
 class Forum(Base):
@@ -331,6 +359,10 @@ class Delegation(Base):
     focal_point_phone: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     forum: Mapped[Forum] = relationship(back_populates="delegations")
     leading_organisation: Mapped[Organisation | None] = relationship()
     delegates: Mapped[list[Delegate]] = relationship(
@@ -373,6 +405,10 @@ class Delegate(Base):
     departure_date: Mapped[date | None]
     photo_path: Mapped[str | None] = mapped_column(sa.String(300))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     delegation: Mapped[Delegation] = relationship(back_populates="delegates")
     organisation: Mapped[Organisation | None] = relationship()
@@ -434,6 +470,10 @@ class Accreditation(Base):
     badge_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     delegate: Mapped[Delegate] = relationship(back_populates="accreditations")
     forum: Mapped[Forum] = relationship()
     sponsor: Mapped[Organisation | None] = relationship()
@@ -481,8 +521,15 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(sa.String(8))  # chosen with the switcher
 
+    # raised by a password change and by "log out everywhere": every remember-me cookie
+    # and session made before stops working (it is part of get_id)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()
+
+    def get_id(self) -> str:  # flask-login: what the session and remember cookies hold
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -544,6 +591,34 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """A roster file being checked or written by a job: its state and progress live here,
+    so the page that follows it works from any web worker and survives a restart."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(300))
+    stored_name: Mapped[str] = mapped_column(sa.String(100))  # in the uploads folder
+    # queued, checking, checked, refused, writing, done, failed
+    state: Mapped[str] = mapped_column(sa.String(20), default="queued", index=True)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # [[line, name, reason], ...]
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forum: Mapped[Forum] = relationship()
 
 
 class Invitation(Base):

@@ -24,6 +24,7 @@ from .accreditation import (
     quota_warnings,
 )
 from .db import db
+from .i18n import country_name, sort_key
 from .models import (
     Accreditation,
     AccreditationStatus,
@@ -41,7 +42,8 @@ from .signals import SHOWN_FIELDS, people_renamed
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 
-DELEGATE_FIELDS = ("honorific", "given_names", "family_name", "function", "level", "capacity",
+DELEGATE_FIELDS = ("honorific", "given_names", "family_name", "name_order", "original_name",
+                   "function", "level", "capacity",
                    "organisation_id", "email", "mobile", "languages", "home_timezone",
                    "arrival_date", "departure_date", "notes")
 DELEGATION_FIELDS = ("name", "country", "region", "leading_organisation_id", "focal_point_name",
@@ -158,16 +160,19 @@ def delete_delegate(person: Delegate, actor: User | None) -> None:
 # --------------------------------------------------------------------------- the roster
 
 
+# Names sort by the Unicode Collation Algorithm (Élodie with E, Arabic in Arabic order), by
+# family name whatever order the name prints in; countries by their name in the page's
+# language.
 SORTS = {
-    "name": lambda p: (p.family_name.casefold(), p.given_names.casefold()),
-    "city": lambda p: (p.delegation.name.casefold(), p.family_name.casefold()),
-    "country": lambda p: (p.delegation.country or "", p.delegation.name.casefold(),
-                          p.family_name.casefold()),
+    "name": lambda p: sort_key(p.sort_name),
+    "city": lambda p: (sort_key(p.delegation.name), sort_key(p.sort_name)),
+    "country": lambda p: (sort_key(country_name(p.delegation.country)),
+                          sort_key(p.delegation.name), sort_key(p.sort_name)),
     "route": lambda p: (p.accreditation.route.value if p.accreditation else "~",
-                        p.family_name.casefold()),
+                        sort_key(p.sort_name)),
     "status": lambda p: (list(AccreditationStatus).index(p.accreditation.status)
-                         if p.accreditation else 99, p.family_name.casefold()),
-    "level": lambda p: (p.level.rank, p.family_name.casefold()),
+                         if p.accreditation else 99, sort_key(p.sort_name)),
+    "level": lambda p: (p.level.rank, sort_key(p.sort_name)),
 }
 
 

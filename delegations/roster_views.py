@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +34,7 @@ from .models import (
     Forum,
     Route,
 )
+from .versions import StaleEdit, check_fresh, show_conflict
 from .views import bp
 
 DELEGATE_LOAD = (selectinload(Delegate.delegation), selectinload(Delegate.organisation),
@@ -67,7 +69,7 @@ def delegation_new_post(forum: str) -> Any:
     elif form.validate_on_submit():
         d = roster.create_delegation(f, form.values(), current_user)
         db.session.commit()
-        flash(f"Delegation {d.name} created.", "info")
+        flash(_("Delegation %(name)s created.", name=d.name), "info")
         return redirect(url_for("delegations.detail", forum=forum, delegation_id=d.id))
     return render_template("delegations/delegation_form.html", forum=f, form=form,
                            delegation=None), 400
@@ -87,12 +89,18 @@ def delegation_edit_post(forum: str, delegation_id: int) -> Any:
     d = delegation_for(f, delegation_id, edit=True)
     form = DelegationForm()
     if form.validate_on_submit():
+        try:
+            check_fresh(d, "delegation", form.version.data, form.values())
+        except StaleEdit as e:
+            show_conflict(form, e, f.timezone)
+            return render_template("delegations/delegation_form.html", forum=f, delegation=d,
+                                   form=form), 409
         if roster.name_taken(f.id, form.name.data, except_id=d.id):
             form.name.errors = [*form.name.errors, "A delegation with this name exists already."]
         else:
             roster.update_delegation(d, form.values(), current_user)
             db.session.commit()
-            flash("Delegation saved.", "info")
+            flash(_("Delegation saved."), "info")
             return redirect(url_for("delegations.detail", forum=forum, delegation_id=d.id))
     return render_template("delegations/delegation_form.html", forum=f, delegation=d,
                            form=form), 400
@@ -106,7 +114,7 @@ def delegation_delete(forum: str, delegation_id: int) -> Any:
     name = d.name
     roster.delete_delegation(d, current_user)
     db.session.commit()
-    flash(f"Delegation {name} and its delegates were removed.", "info")
+    flash(_("Delegation %(name)s and its delegates were removed.", name=name), "info")
     return redirect(url_for("delegations.index", forum=forum))
 
 
@@ -131,7 +139,8 @@ def delegate_new_post(forum: str, delegation_id: int) -> Any:
             p = roster.create_delegate(d, form.values(), Route(form.route.data),
                                        form.sponsor_id.data, current_user)
             db.session.commit()
-            flash(f"{p.full_name} added to {d.name} (accreditation: draft).", "info")
+            flash(_("%(name)s added to %(delegation)s (accreditation: draft).", name=p.full_name,
+                    delegation=d.name), "info")
             return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
     return render_template("delegations/delegate_form.html", forum=f, delegation=d,
                            person=None, form=form), 400
@@ -182,13 +191,19 @@ def delegate_edit_post(forum: str, delegate_id: int) -> Any:
     # the route and sponsor are changed on the accreditation, not here
     form.route.data = Route.OWN_AUTHORITY.value
     if form.validate_on_submit():
+        try:
+            check_fresh(p, "delegate", form.version.data, form.values())
+        except StaleEdit as e:
+            show_conflict(form, e, f.timezone)
+            return render_template("delegations/delegate_form.html", forum=f,
+                                   delegation=p.delegation, person=p, form=form), 409
         if roster.email_taken(f.id, form.email.data, except_id=p.id):
             form.email.errors = [*form.email.errors,
                                  "Another delegate of this forum has this e-mail."]
         else:
             roster.update_delegate(p, form.values(), current_user)
             db.session.commit()
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
     return render_template("delegations/delegate_form.html", forum=f, delegation=p.delegation,
                            person=p, form=form), 400
@@ -201,7 +216,7 @@ def delegate_delete(forum: str, delegate_id: int) -> Any:
     delegation_id, name = p.delegation_id, p.full_name
     roster.delete_delegate(p, current_user)
     db.session.commit()
-    flash(f"{name} was removed from the roster.", "info")
+    flash(_("%(name)s was removed from the roster.", name=name), "info")
     return redirect(url_for("delegations.detail", forum=forum, delegation_id=delegation_id))
 
 
@@ -214,7 +229,7 @@ def delegate_status(forum: str, delegate_id: int) -> Any:
         abort(404)
     target = request.form.get("status", "")
     if target not in {s.value for s in AccreditationStatus}:
-        flash("Unknown status.", "error")
+        flash(_("Unknown status."), "error")
         return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
     if not current_user.is_manager and target in {s.value for s in accreditation.MANAGER_ONLY}:
         abort(403)
@@ -251,9 +266,14 @@ def delegate_accreditation(forum: str, delegate_id: int) -> Any:
             return _render_delegate(f, p, form, 400)
     if not form.validate_on_submit():
         return _render_delegate(f, p, form, 400)
+    try:
+        check_fresh(acc, "accreditation", form.version.data, form.values())
+    except StaleEdit as e:
+        show_conflict(form, e, f.timezone)
+        return _render_delegate(f, p, form, 409)
     warnings = roster.update_accreditation(acc, form.values(), current_user)
     db.session.commit()
-    flash("Accreditation saved.", "info")
+    flash(_("Accreditation saved."), "info")
     for w in warnings:
         flash(w, "warning")
     return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
@@ -285,13 +305,14 @@ def delegate_document(forum: str, delegate_id: int) -> Any:
                                      f"acc-{acc.id}-{kind}", ftype, data)
             accreditation.attach_document_file(acc, kind, path, upload.filename, current_user)
         db.session.commit()
-        flash(f"{DocumentKind(kind).label} uploaded.", "info")
+        flash(_("%(document)s uploaded.", document=DocumentKind(kind).label), "info")
         return back
     received = request.form.get("received", "1") == "1"
     accreditation.mark_document_received(acc, kind, current_user, received)
     db.session.commit()
-    flash(f"{DocumentKind(kind).label}: "
-          + ("marked received." if received else "no longer marked received."), "info")
+    flash(_("%(document)s: marked received.", document=DocumentKind(kind).label) if received
+          else _("%(document)s: no longer marked received.", document=DocumentKind(kind).label),
+          "info")
     return back
 
 
@@ -317,10 +338,10 @@ def delegate_photo_post(forum: str, delegate_id: int) -> Any:
         roster.set_photo(p, current_app.config["UPLOAD_FOLDER"], data, current_user)
     except roster.UploadError as e:
         db.session.rollback()
-        flash(f"Photo not saved: {e}", "error")
+        flash(_("Photo not saved: %(reason)s", reason=e), "error")
     else:
         db.session.commit()
-        flash("Photo saved.", "info")
+        flash(_("Photo saved."), "info")
     return redirect(url_for("delegations.delegate", forum=forum, delegate_id=p.id))
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_date, get_timezone_location
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 # Not places: tzdata's placeholder for unset clocks, and the host's own setting.
 NOT_FORUM_ZONES = frozenset({"Factory", "localtime", "posixrules"})
@@ -84,7 +84,7 @@ def is_valid_zone(name: str | None) -> bool:
         return False
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return False
     return True
 
@@ -120,10 +120,10 @@ def local_time_problem(naive: datetime, tz: str) -> str | None:
         return None
     when = naive.strftime("%d %b %Y %H:%M")
     if first.astimezone(UTC).astimezone(z).replace(tzinfo=None) != naive:
-        return (f"{when} does not exist in {tz}: the clocks go forward that night. "
-                "Pick a time outside the skipped hour.")
-    return (f"{when} happens twice in {tz}: the clocks go back that night. "
-            "Pick a time outside the repeated hour.")
+        return gettext("%(when)s does not exist in %(zone)s: the clocks go forward that night. "
+                       "Pick a time outside the skipped hour.", when=when, zone=tz)
+    return gettext("%(when)s happens twice in %(zone)s: the clocks go back that night. "
+                   "Pick a time outside the repeated hour.", when=when, zone=tz)
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -143,6 +143,14 @@ def fmt_time(dt: datetime | None, tz: str) -> str:
     return to_zone(dt, tz).strftime("%H:%M")
 
 
+def fmt_span(start: datetime, end: datetime, tz: str) -> str:
+    """"10:00–13:00", and "22:30–00:30 (+1)" when the end falls on a later day in ``tz``:
+    every start–end range a person reads is written by this one function."""
+    days_later = (to_zone(end, tz).date() - to_zone(start, tz).date()).days
+    text = f"{fmt_time(start, tz)}–{fmt_time(end, tz)}"
+    return f"{text} (+{days_later})" if days_later > 0 else text
+
+
 def _locale() -> str:
     """The language of the page, book or command being written (English outside one)."""
     return str(get_locale() or "en")
@@ -159,6 +167,8 @@ def fmt_datetime(dt: datetime | None, tz: str) -> str:
     local = to_zone(dt, tz)
     lang = _locale()
     day = format_date(local.date(), _SHORT_DATE.get(lang, "medium"), locale=lang)
+    if lang == "ar":  # the Arabic comma; the time and zone kept left to right (isolated)
+        return f"{day}، \u2066{local:%H:%M} {local.tzname()}\u2069"
     return f"{day}, {local.strftime('%H:%M')} {local.tzname()}"
 
 
@@ -208,4 +218,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zone_city"] = zone_city
     app.jinja_env.filters["zone_abbr"] = zone_abbr
     app.jinja_env.globals["day_offset"] = day_offset
+    app.jinja_env.globals["local_span"] = fmt_span
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         services,
         session_views,  # noqa: F401
         setup_views,
+        speaking_views,  # noqa: F401
         timetable_views,  # noqa: F401
         venue_views,  # noqa: F401
         views,

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from delegations.db import db
@@ -72,7 +73,7 @@ def delegation_agenda(forum: str, delegation_id: int) -> Any:
         fallback = next((p.home_timezone for p in people if p.home_timezone), None)
     home_tz = viewer_zone(f.timezone, fallback or "")
     return render_template(
-        "schedule/agenda.html", forum=f, title=f"{delegation.name} delegation",
+        "schedule/agenda.html", forum=f, title=_("%(name)s delegation", name=delegation.name),
         subtitle="", days=agenda_days(f, sessions), home_tz=home_tz, zone_names=zone_names(),
         person=None, delegation=delegation, people=people, focus=set(ids),
         clashes=_person_clashes(f, set(ids)))

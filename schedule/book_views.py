@@ -58,7 +58,8 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
     f = forum_or_404(forum)
     # edit, not see: the book holds every member's private meetings
     d = get_or_404_for(current_user, Delegation, delegation_id, f, edit=True)
-    book = briefing.stored_edition(f, delegation=d, paper=_paper())
+    book = briefing.stored_edition(f, delegation=d, paper=_paper(),
+                                  lang=request.args.get("lang"))
     if book is None:  # a GET never makes an edition: offer the POST that does
         return needs_edition(f, delegation=d)
     return pdf_response(book)
@@ -68,7 +69,8 @@ def delegation_book(forum: str, delegation_id: int) -> Any:
 def delegate_book(forum: str, delegate_id: int) -> Any:
     f = forum_or_404(forum)
     p = get_or_404_for(current_user, Delegate, delegate_id, f)
-    book = briefing.stored_edition(f, delegate=p, paper=_paper())
+    book = briefing.stored_edition(f, delegate=p, paper=_paper(),
+                                  lang=request.args.get("lang"))
     if book is None:
         return needs_edition(f, delegate=p)
     return pdf_response(book)

@@ -25,9 +25,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from delegations.db import db, utcnow
+from delegations.i18n import collated, first_known, known, language, ordinal, sort_key
 from delegations.models import (
     Accreditation,
     Deadline,
@@ -41,32 +44,33 @@ from delegations.models import (
 from delegations.pdf import html_to_pdf
 from delegations.timeutil import to_zone
 
-from .ical import location, ordinal
+from . import speaking
+from .ical import location
 from .models import BriefingBookEdition, Room, Session, SpeakerSlot
 
 WORDS_PER_MINUTE = 120
 PAPERS = {"A4": "A4", "LETTER": "Letter"}
 
-ROUTE_INSTRUCTIONS: dict[str, list[str]] = {
+ROUTE_INSTRUCTIONS: dict[str, list[Any]] = {  # lazy: translated in the book's language
     Route.NATIONAL_DELEGATION.value: [
-        "Your name is on the national delegation list sent by the Permanent Mission "
-        "(Note Verbale). The Mission's protocol officer collects or arranges the badge.",
-        "Badges are issued by the host's accreditation office on presentation of your "
-        "passport; bring the same passport as on the nomination.",
-        "Wear the badge at all times inside the venue; report a lost badge at once.",
+        _l("Your name is on the national delegation list sent by the Permanent Mission "
+           "(Note Verbale). The Mission's protocol officer collects or arranges the badge."),
+        _l("Badges are issued by the host's accreditation office on presentation of your "
+           "passport; bring the same passport as on the nomination."),
+        _l("Wear the badge at all times inside the venue; report a lost badge at once."),
     ],
     Route.PARTNER_ORGANISATION.value: [
-        "You are accredited through the partner organisation named below, within its quota. "
-        "Keep its acknowledgement letter with you.",
-        "Collect the badge in person at the badge pick-up point with your passport "
-        "(the name must match the nomination exactly).",
-        "Some rooms need a secondary pass: ask the partner's focal point before the day.",
+        _l("You are accredited through the partner organisation named below, within its quota. "
+           "Keep its acknowledgement letter with you."),
+        _l("Collect the badge in person at the badge pick-up point with your passport "
+           "(the name must match the nomination exactly)."),
+        _l("Some rooms need a secondary pass: ask the partner's focal point before the day."),
     ],
     Route.OWN_AUTHORITY.value: [
-        "Your organisation is accredited in its own name; the registration focal point "
-        "confirms the nomination.",
-        "Collect the badge in person with your passport and the confirmation e-mail.",
-        "Wear the badge at all times inside the venue; report a lost badge at once.",
+        _l("Your organisation is accredited in its own name; the registration focal point "
+           "confirms the nomination."),
+        _l("Collect the badge in person with your passport and the confirmation e-mail."),
+        _l("Wear the badge at all times inside the venue; report a lost badge at once."),
     ],
 }
 
@@ -74,8 +78,9 @@ ROUTE_INSTRUCTIONS: dict[str, list[str]] = {
 # --------------------------------------------------------------------------- data
 
 
-def _slot(sl: SpeakerSlot) -> dict[str, Any]:
+def _slot(sl: SpeakerSlot, kind: Any, limits: dict[Any, int | None]) -> dict[str, Any]:
     p = sl.delegate
+    limit = speaking.slot_limit(sl.role, kind, sl.minutes, limits)
     return {
         "delegate_id": sl.delegate_id,
         "name": sl.speaker_name,
@@ -86,14 +91,17 @@ def _slot(sl: SpeakerSlot) -> dict[str, Any]:
         "role": sl.role.label,
         "order": sl.order or None,
         "order_text": ordinal(sl.order) if sl.order else "",
-        "minutes": sl.minutes,
-        "words": (sl.minutes or 0) * WORDS_PER_MINUTE or None,
+        # speakers get a time limit and a word budget; whoever runs the session, a line
+        "minutes": limit,
+        "words": (limit or 0) * WORDS_PER_MINUTE or None,
+        "chairs": sl.role in speaking.CHAIR_ROLES,
         "remote": sl.remote,
         "notes": sl.notes,
     }
 
 
-def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
+def _session(s: Session, tz: str, ours: set[int],
+             limits: dict[Any, int | None]) -> dict[str, Any]:
     room = s.room
     venue = room.venue if room is not None else None
     return {
@@ -121,8 +129,9 @@ def _session(s: Session, tz: str, ours: set[int]) -> dict[str, Any]:
         "objectives": s.objectives,
         "points_to_make": s.points_to_make,
         "press_line": s.press_line,
-        "ours": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id in ours],
-        "others": [_slot(sl) for sl in s.speaker_slots if sl.delegate_id not in ours],
+        "ours": [_slot(sl, s.kind, limits) for sl in s.speaker_slots if sl.delegate_id in ours],
+        "others": [_slot(sl, s.kind, limits) for sl in s.speaker_slots
+                   if sl.delegate_id not in ours],
     }
 
 
@@ -131,6 +140,7 @@ def _person(p: Delegate, forum_id: int) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.display_name,
+        "original_name": p.original_name,
         "function": p.function,
         "organisation": p.organisation.name if p.organisation else "",
         "level": p.level.label,
@@ -144,7 +154,7 @@ def _person(p: Delegate, forum_id: int) -> dict[str, Any]:
         "arrival": p.arrival_date.isoformat() if p.arrival_date else "",
         "departure": p.departure_date.isoformat() if p.departure_date else "",
         "route": acc.route.value if acc else "",
-        "route_label": acc.route.label if acc else "No accreditation on file",
+        "route_label": acc.route.label if acc else _("No accreditation on file"),
         "status": acc.status.label if acc else "",
         "badge": acc.badge_type.label if acc and acc.badge_type else "",
         "sponsor": acc.sponsor.name if acc and acc.sponsor else "",
@@ -161,7 +171,7 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
         sa.select(Delegate).where(Delegate.delegation_id == delegation.id)
         .options(selectinload(Delegate.accreditations).selectinload(Accreditation.sponsor),
                  selectinload(Delegate.organisation))))
-    members.sort(key=lambda p: (p.capacity.rank, p.level.rank, p.family_name, p.given_names))
+    members.sort(key=lambda p: (p.capacity.rank, p.level.rank, sort_key(p.sort_name)))
     ours = {delegate.id} if delegate is not None else {p.id for p in members}
     sessions = list(db.session.scalars(
         sa.select(Session).where(
@@ -174,7 +184,8 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
                           selectinload(Delegate.organisation)))
         .order_by(Session.starts_at, Session.id)))
     tz = forum.timezone
-    engagements = [_session(s, tz, ours) for s in sessions]
+    limits = speaking.limits(forum.id)
+    engagements = [_session(s, tz, ours, limits) for s in sessions]
 
     principal = delegate or (members[0] if members else None)
     home_tz = principal.home_timezone if principal is not None else None
@@ -190,7 +201,8 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
                                     "organisation": o["organisation"], "sessions": []})
             if e["title"] not in w["sessions"]:
                 w["sessions"].append(e["title"])
-    whos_who = sorted(whos.values(), key=lambda w: w["name"].split()[-1:] + [w["name"]])
+    whos_who = collated(whos.values(),
+                        key=lambda w: " ".join(w["name"].split()[-1:] + [w["name"]]))
 
     people = [_person(p, forum.id) for p in members]
     if delegate is not None:
@@ -204,7 +216,7 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
             continue
         r = routes.setdefault(p["route"] or "none", {
             "label": p["route_label"],
-            "instructions": ROUTE_INSTRUCTIONS.get(p["route"], []),
+            "instructions": [str(x) for x in ROUTE_INSTRUCTIONS.get(p["route"], [])],
             "people": []})
         r["people"].append(p)
 
@@ -248,9 +260,23 @@ def gather_book(forum: Forum, *, delegate: Delegate | None = None,
     }
 
 
-def fingerprint(data: dict[str, Any], paper: str) -> str:
+def fingerprint(data: dict[str, Any], paper: str, lang: str = "en") -> str:
     raw = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(f"{paper}\n{raw}".encode()).hexdigest()
+    return hashlib.sha256(f"{paper}\n{lang}\n{raw}".encode()).hexdigest()
+
+
+def book_language(forum: Forum, *, delegate: Delegate | None = None,
+                  delegation: Delegation | None = None, lang: str | None = None) -> str:
+    """``lang`` when a coordinator picked one, else the delegate's first language that we
+    have (for a delegation's book, its head's), else the forum's language, else English."""
+    if known(lang):
+        return known(lang)  # type: ignore[return-value]
+    person = delegate
+    if person is None and delegation is not None:
+        members = sorted(delegation.delegates, key=lambda p: (p.capacity.rank, p.level.rank))
+        person = members[0] if members else None
+    return (first_known(person.languages if person is not None else None)
+            or known(forum.language) or "en")
 
 
 def snapshot(data: dict[str, Any]) -> dict[str, Any]:
@@ -363,12 +389,15 @@ def _latest_and_reusable(data: dict[str, Any], fp: str) -> tuple[Any, Any]:
 
 
 def stored_edition(forum: Forum, *, delegate: Delegate | None = None,
-                   delegation: Delegation | None = None, paper: str = "A4") -> Book | None:
+                   delegation: Delegation | None = None, paper: str = "A4",
+                   lang: str | None = None) -> Book | None:
     """The stored edition that is still current, or None when the book changed since (or
     has none): a new edition is made by a POST or a job, never by a GET."""
     paper = PAPERS.get(paper.upper(), "A4")
-    data = gather_book(forum, delegate=delegate, delegation=delegation)
-    _, same = _latest_and_reusable(data, fingerprint(data, paper))
+    lang = book_language(forum, delegate=delegate, delegation=delegation, lang=lang)
+    with language(lang):
+        data = gather_book(forum, delegate=delegate, delegation=delegation)
+    _ignored, same = _latest_and_reusable(data, fingerprint(data, paper, lang))
     return Book(same, data, fresh=False) if same is not None else None
 
 
@@ -399,11 +428,21 @@ class StaleDraft(Exception):
 
 
 def draft_edition(forum: Forum, *, delegate: Delegate | None = None,
-                  delegation: Delegation | None = None, paper: str = "A4") -> Draft:
-    """Read and, when the content changed, render the next edition (writes nothing)."""
+                  delegation: Delegation | None = None, paper: str = "A4",
+                  lang: str | None = None) -> Draft:
+    """Read and, when the content changed, render the next edition (writes nothing), in
+    the book's language (``book_language``)."""
+    lang = book_language(forum, delegate=delegate, delegation=delegation, lang=lang)
+    with language(lang):
+        return _draft_edition(forum, delegate=delegate, delegation=delegation, paper=paper,
+                              lang=lang)
+
+
+def _draft_edition(forum: Forum, *, delegate: Delegate | None, delegation: Delegation | None,
+                   paper: str, lang: str) -> Draft:
     paper = PAPERS.get(paper.upper(), "A4")
     data = gather_book(forum, delegate=delegate, delegation=delegation)
-    fp = fingerprint(data, paper)
+    fp = fingerprint(data, paper, lang)
     latest, same = _latest_and_reusable(data, fp)
     based_on = latest.number if latest is not None else None
     if same is not None:
@@ -441,9 +480,10 @@ def store_draft(draft: Draft) -> Book:
 
 def current_edition(forum: Forum, *, delegate: Delegate | None = None,
                     delegation: Delegation | None = None, paper: str = "A4",
-                    actor: User | None = None) -> Book:
+                    actor: User | None = None, lang: str | None = None) -> Book:
     """The book as of now: the stored edition when nothing changed, else a new edition
-    (rendered, stored, flushed; the caller commits)."""
+    (rendered, stored, flushed; the caller commits). In ``lang`` when given (a
+    coordinator's pick), else in the book's own language."""
     del actor
     return store_draft(draft_edition(forum, delegate=delegate, delegation=delegation,
-                                     paper=paper))
+                                     paper=paper, lang=lang))

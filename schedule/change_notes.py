@@ -8,15 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from delegations.timeutil import fmt_day, fmt_time, to_zone
+from delegations.timeutil import fmt_day, fmt_span, to_zone
 
 
 def _span(state: dict[str, Any], tz: str, with_day: bool) -> str:
     start = datetime.fromisoformat(state["starts_at"])
     end = datetime.fromisoformat(state["ends_at"])
-    text = f"{fmt_time(start, tz)}–{fmt_time(end, tz)}"
-    if to_zone(start, tz).date() != to_zone(end, tz).date():
-        text = f"{fmt_time(start, tz)}–{fmt_day(end, tz)} {fmt_time(end, tz)}"
+    text = fmt_span(start, end, tz)
     return f"{fmt_day(start, tz)} {text}" if with_day else text
 
 

@@ -12,9 +12,12 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from delegations.auth import create_user, hash_password
+from delegations.auth import create_user, set_password
 from delegations.db import db
+from delegations.i18n import LANGUAGES, language
 from delegations.models import Delegate, Delegation, Forum, Role, User
 from delegations.safejson import MAX_BYTES as MAX_JSON_BYTES
 
@@ -51,7 +54,7 @@ def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, st
         pw = password or secrets.token_urlsafe(9)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None:
-            user.password_hash = hash_password(pw)
+            set_password(user, pw)
         else:
             delegation_id = delegate_id = None
             if delegation_name:
@@ -231,8 +234,10 @@ def calendar_export_command(short: str | None, delegation_name: str | None,
 @click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False),
               default="A4", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
+              help="Print every book in this language (default: each delegate's own).")
 def books_build_command(delegation_name: str | None, delegate_email: str | None, everything: bool,
-                  short: str | None, paper: str, out: Path) -> None:
+                  short: str | None, paper: str, out: Path, lang: str | None) -> None:
     """Build briefing books into DIR (stored editions are reused when nothing changed)."""
     if sum(bool(x) for x in (delegation_name, delegate_email, everything)) != 1:
         raise click.UsageError("give one of --delegation NAME, --delegate EMAIL, --all")
@@ -254,15 +259,16 @@ def books_build_command(delegation_name: str | None, delegate_email: str | None,
             for p in d.delegates:
                 jobs.append((d.forum, {"delegate": p}))
     written = 0
-    with current_app.test_request_context("/", base_url=base):
-        with click.progressbar(jobs, label="Briefing books", show_pos=True,
+    with current_app.test_request_context("/", base_url=base), language(lang or "en"):
+        with click.progressbar(jobs, label=_("Briefing books"), show_pos=True,
                                hidden=not everything) as bar:
             for forum, owner in bar:
-                book = briefing.current_edition(forum, paper=paper, **owner)
+                book = briefing.current_edition(forum, paper=paper, lang=lang, **owner)
                 db.session.commit()
                 (out / book.filename).write_bytes(book.edition.pdf)
                 written += 1
-    click.echo(f"Wrote {written} briefing book(s) to {out}")
+        click.echo(ngettext("Wrote %(num)d briefing book to %(folder)s",
+                            "Wrote %(num)d briefing books to %(folder)s", written, folder=out))
 
 
 def init_app(app: Flask) -> None:

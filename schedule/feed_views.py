@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -211,8 +212,8 @@ def _issue(f: Forum, owner: dict[str, int]) -> Response:
 def _revoke(f: Forum, owner: dict[str, int]) -> Response:
     n = feeds.revoke_tokens(current_user, **owner)
     db.session.commit()
-    flash("The feed link was revoked: calendars subscribed to it stop updating."
-          if n else "There was no live feed link to revoke.", "info")
+    flash(_("The feed link was revoked: calendars subscribed to it stop updating.")
+          if n else _("There was no live feed link to revoke."), "info")
     args: dict[str, Any] = {"forum": f.short_name}
     if current_user.is_manager and "delegation_id" in owner:
         args["delegation_id"] = owner["delegation_id"]

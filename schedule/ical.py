@@ -323,17 +323,20 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
     dtstamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     tz = zone(forum.timezone)
     sub = q.subquery()
-    rows = db.session.connection().execute(
-        sa.select(sub.c.id, sub.c.uid, sub.c.revision, sub.c.updated_at, sub.c.status,
-                  sub.c.starts_at, sub.c.ends_at)
+    conn = db.session.connection()
+    rows = conn.execute(
+        sa.select(sub.c.id, sub.c.uid, sub.c.revision, sub.c.updated_at, sub.c.status)
         .order_by(sub.c.starts_at, sub.c.id)).all()
+    # local dates only grow with the instant: the first start and the last end bound them
+    span = conn.execute(sa.select(sa.func.min(sub.c.starts_at),
+                                  sa.func.max(sub.c.ends_at))).one()
 
     class _Id:  # what session_url needs
         def __init__(self, sid: int) -> None:
             self.id = sid
 
     keys: list[tuple] = []
-    for sid, uid, rev, updated, status, _, _ in rows:
+    for sid, uid, rev, updated, status in rows:
         url = session_url(_Id(sid))  # type: ignore[arg-type]
         status_value = status.value if hasattr(status, "value") else str(status)
         keys.append((uid, rev, updated.isoformat(), status_value, url, False,
@@ -350,8 +353,8 @@ def render_programme_ics(forum: Forum, name: str, q: sa.Select[tuple[Session]], 
                 new.append((key, s.id, s.revision or 0, data))
         event_cache.put_many(new)
     first, last = forum.start_date, forum.end_date
-    for row in rows:
-        a, b = event_window(row[5], row[6], forum.timezone)
+    if span[0] is not None:
+        a, b = event_window(span[0], span[1], forum.timezone)
         first, last = min(first, a), max(last, b)
     parts = [_head(forum, name, first, last)]
     parts.extend(found[k] for k in keys)  # type: ignore[misc]

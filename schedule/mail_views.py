@@ -17,6 +17,7 @@ from flask import (
     current_app,
     flash,
     has_app_context,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -203,7 +204,11 @@ def _after_commit(session: sa.orm.Session) -> None:
     (the rows are committed first, so the job, maybe in another process, finds them)."""
     if not session.info.pop(WRITTEN, False) or not has_app_context():
         return
-    if current_app.config.get("MAIL_SEND_BY_JOBS"):
+    if not current_app.config.get("MAIL_SEND_BY_JOBS"):
+        return
+    # A command line process ends at once: it leaves the sending to the workers (or to
+    # `flask mail send`) rather than to a thread that would die with it.
+    if jobs.uses_redis() or has_request_context():
         jobs.submit(mailer.run_mail_send)
 
 

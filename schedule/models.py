@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delegations.db import Base, UTCDateTime, enum_column, utcnow
@@ -29,7 +30,19 @@ class SessionKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "plenary": _("Plenary"),
+            "general_debate": _("General debate"),
+            "roundtable": _("Roundtable"),
+            "hearing": _("Hearing"),
+            "policy_debate": _("Policy debate"),
+            "side_event": _("Side event"),
+            "bilateral": _("Bilateral"),
+            "private_meeting": _("Private meeting"),
+            "press_conference": _("Press conference"),
+            "reception": _("Reception"),
+            "delegation_briefing": _("Delegation briefing"),
+        }[self.value]
 
     @property
     def private_by_default(self) -> bool:
@@ -43,7 +56,11 @@ class SessionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return {
+            "tentative": _("Tentative"),
+            "confirmed": _("Confirmed"),
+            "cancelled": _("Cancelled"),
+        }[self.value]
 
 
 class SpeakerRole(enum.StrEnum):
@@ -56,7 +73,14 @@ class SpeakerRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "keynote": _("Keynote"),
+            "panellist": _("Panellist"),
+            "moderator": _("Moderator"),
+            "speaker": _("Speaker"),
+            "from_the_floor": _("From the floor"),
+            "participant": _("Participant"),
+        }[self.value]
 
 
 class Venue(Base):
@@ -150,6 +174,9 @@ class Session(Base):
     revision: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
     # what the latest edition changed, for people told by feed or mail ("Moved from ...")
     change_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # the revision is also the optimistic version of a session edited from a form: the
+    # services raise it, every UPDATE checks it (delegations/versions.py)
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -209,6 +236,18 @@ class SpeakerSlot(Base):
     @property
     def speaker_function(self) -> str:
         return self.delegate.function if self.delegate else self.guest_function
+
+
+class SpeakingLimit(Base):
+    """A forum's time limit for each speaker in one kind of session (minutes; None: none)."""
+
+    __tablename__ = "speaking_limit"
+    __table_args__ = (sa.UniqueConstraint("forum_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind))
+    minutes: Mapped[int | None]
 
 
 class FeedToken(Base):

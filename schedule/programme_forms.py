@@ -7,7 +7,11 @@ turns them into UTC with ``timeutil.parse_local``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,11 +32,16 @@ from .models import Room, Session, SessionKind, SessionStatus, SpeakerRole, Venu
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+def _choices(enum_cls: Any) -> list[SelectChoice]:
+    """Labels translated when the form is drawn, not at import."""
+    return [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in enum_cls]
+
+
 def _local(form: FlaskForm, field: StringField) -> None:
     try:
         naive = datetime.fromisoformat(field.data.strip().replace(" ", "T"))
     except (ValueError, AttributeError):
-        raise ValidationError("Give a date and time like 2022-05-17 10:00.") from None
+        raise ValidationError(_("Give a date and time like 2022-05-17 10:00.")) from None
     zone_name = getattr(form, "zone", None)  # the forum's zone, set by the view
     if zone_name and naive.tzinfo is None:
         problem = local_time_problem(naive, zone_name)
@@ -42,55 +51,56 @@ def _local(form: FlaskForm, field: StringField) -> None:
 
 class SessionForm(ColumnCheckedForm):
     model = Session
+    version = HiddenField()  # the revision the form was opened at
     zone: str | None = None  # the forum's IANA zone: times in its DST gaps are refused
-    title = StringField("Title", validators=[DataRequired(), Length(max=400)])
-    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.label) for k in SessionKind])
-    official = BooleanField("Official session (not a side event)")
-    private = BooleanField("Private (only coordinators and the people in it see it)")
-    organiser = StringField("Organiser", validators=[Length(max=300)])
-    chairs = StringField("Chairs or co-chairs", validators=[Length(max=500)])
-    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in SessionStatus],
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=400)])
+    kind = SelectField(_l("Kind"), choices=_choices(SessionKind))
+    official = BooleanField(_l("Official session (not a side event)"))
+    private = BooleanField(_l("Private (only coordinators and the people in it see it)"))
+    organiser = StringField(_l("Organiser"), validators=[Length(max=300)])
+    chairs = StringField(_l("Chairs or co-chairs"), validators=[Length(max=500)])
+    status = SelectField(_l("Status"), choices=_choices(SessionStatus),
                          default=SessionStatus.CONFIRMED.value)
-    room_id = SelectField("Room", choices=[], validate_choice=True)
-    starts = StringField("Starts (venue time)", validators=[DataRequired(), _local],
+    room_id = SelectField(_l("Room"), choices=[], validate_choice=True)
+    starts = StringField(_l("Starts (venue time)"), validators=[DataRequired(), _local],
                          render_kw={"type": "datetime-local"})
-    ends = StringField("Ends (venue time)", validators=[DataRequired(), _local],
+    ends = StringField(_l("Ends (venue time)"), validators=[DataRequired(), _local],
                        render_kw={"type": "datetime-local"})
-    location_note = StringField("Location, when not in a room", validators=[Length(max=300)])
-    online_link = StringField("Online link", validators=[Optional(), URL(), Length(max=500)])
-    expected_attendance = IntegerField("Expected attendance",
+    location_note = StringField(_l("Location, when not in a room"), validators=[Length(max=300)])
+    online_link = StringField(_l("Online link"), validators=[Optional(), URL(), Length(max=500)])
+    expected_attendance = IntegerField(_l("Expected attendance"),
                                        validators=[Optional(), NumberRange(min=0)])
-    background = TextAreaField("Background note")
-    objectives = TextAreaField("Objectives (for briefs)")
-    points_to_make = TextAreaField("Points to make (for briefs)")
-    press_line = TextAreaField("Press line (for briefs)")
+    background = TextAreaField(_l("Background note"))
+    objectives = TextAreaField(_l("Objectives (for briefs)"))
+    points_to_make = TextAreaField(_l("Points to make (for briefs)"))
+    press_line = TextAreaField(_l("Press line (for briefs)"))
 
 
 class VenueForm(ColumnCheckedForm):
     model = Venue
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    address = TextAreaField("Address")
-    access_instructions = TextAreaField("Access instructions")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = TextAreaField(_l("Address"))
+    access_instructions = TextAreaField(_l("Access instructions"))
 
 
 class RoomForm(ColumnCheckedForm):
     model = Room
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    capacity = IntegerField("Capacity (seats)", validators=[Optional(), NumberRange(min=0)])
-    interpretation_languages = StringField("Interpretation languages (e.g. en, fr, es)",
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional(), NumberRange(min=0)])
+    interpretation_languages = StringField(_l("Interpretation languages (e.g. en, fr, es)"),
                                            validators=[Length(max=100)])
-    online = BooleanField("Online / hybrid")
+    online = BooleanField(_l("Online / hybrid"))
 
 
 class SpeakerForm(FlaskForm):
     delegate_id = HiddenField()
-    guest_name = StringField("External guest's name (when not a delegate)",
+    guest_name = StringField(_l("External guest's name (when not a delegate)"),
                              validators=[Length(max=300)])
-    guest_function = StringField("Guest's function", validators=[Length(max=300)])
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in SpeakerRole],
+    guest_function = StringField(_l("Guest's function"), validators=[Length(max=300)])
+    role = SelectField(_l("Role"), choices=_choices(SpeakerRole),
                        default=SpeakerRole.SPEAKER.value)
-    order = IntegerField("Order", validators=[Optional(), NumberRange(min=0)])
-    minutes = IntegerField("Speaking minutes", validators=[Optional(), NumberRange(min=0)])
-    remote = BooleanField("Speaks remotely")
-    notes = TextAreaField("Notes")
+    order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0)])
+    minutes = IntegerField(_l("Speaking minutes"), validators=[Optional(), NumberRange(min=0)])
+    remote = BooleanField(_l("Speaks remotely"))
+    notes = TextAreaField(_l("Notes"))
     confirm = HiddenField()

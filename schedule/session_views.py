@@ -7,20 +7,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from delegations.auth import manager_required
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Delegate, Delegation, Forum
+from delegations.models import Delegate, Forum
 from delegations.timeutil import (
     parse_local,
     to_zone,
 )
+from delegations.versions import stale_form
 
 from . import clashes as clash_mod
-from . import preview
+from . import preview, speaking
 from .models import (
     Room,
     Session,
@@ -45,6 +48,7 @@ from .view_support import (
     agenda_days,
     get_in_forum,
     room_choices,
+    search_delegates,
     visible_session_or_404,
 )
 from .views import bp, viewer_zone
@@ -58,7 +62,8 @@ def session_detail(forum: str, session_id: int) -> Any:
         if current_user.is_manager else []
     home_tz = viewer_zone(f.timezone)
     return render_template("schedule/session.html", forum=f, s=s, clashes=found,
-                           home_tz=home_tz)
+                           home_tz=home_tz, speaking_limits=speaking.limits(f.id),
+                           slot_limit=speaking.slot_limit)
 
 
 def _form_to_fields(form: SessionForm, f: Forum) -> dict[str, Any]:
@@ -144,7 +149,7 @@ def session_new_post(forum: str) -> Any:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Added {s.title}.", "info")
+            flash(_("Added %(title)s.", title=s.title), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, None)
 
@@ -155,6 +160,7 @@ def session_edit(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = get_in_forum(Session, session_id, f)
     form = SessionForm(obj=s)
+    form.version.data = s.revision
     form.room_id.choices = room_choices(f)
     form.kind.data = s.kind.value
     form.status.data = s.status.value
@@ -181,6 +187,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
+        if stale_form(s, "session", form, fields, f.timezone):
+            return _session_form_page(f, form, s)[0], 409
         try:
             changed = update_session(s, current_user, **fields)
             if cancelling:
@@ -194,7 +202,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Saved {s.title} ({', '.join(changed) or 'no changes'}).", "info")
+            flash(_("Saved %(title)s (%(changes)s).", title=s.title,
+                    changes=", ".join(changed) or _("no changes")), "info")
             return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return _session_form_page(f, form, s)
 
@@ -206,26 +215,12 @@ def session_cancel(forum: str, session_id: int) -> Any:
     s = get_in_forum(Session, session_id, f)
     cancel_session(s, current_user)
     db.session.commit()
-    flash(f"Cancelled {s.title}; it stays in the programme, struck through, and calendars "
-          "are told.", "info")
+    flash(_("Cancelled %(title)s; it stays in the programme, struck through, and calendars "
+            "are told.", title=s.title), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
 # ----------------------------------------------------------------------------- speakers
-
-
-def _search_delegates(f: Forum, q: str, limit: int = 30) -> list[Delegate]:
-    if not q:
-        return []
-    like = f"%{q.lower()}%"
-    name = sa.func.lower(Delegate.given_names + " " + Delegate.family_name)
-    return list(db.session.scalars(
-        sa.select(Delegate).join(Delegation)
-        .where(Delegation.forum_id == f.id,
-               sa.or_(name.like(like), sa.func.lower(Delegation.name).like(like),
-                      sa.func.lower(Delegate.family_name).like(like)))
-        .options(selectinload(Delegate.delegation))
-        .order_by(Delegation.name, Delegate.family_name).limit(limit)))
 
 
 def _assignment_clashes(f: Forum, s: Session, delegate: Delegate | None, guest: str,
@@ -248,7 +243,7 @@ def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Dele
 def _speaker_form_page(f: Forum, s: Session, form: SpeakerForm, q: str,
                        delegate: Delegate | None, preview: list[clash_mod.Clash],
                        need_confirm: bool) -> Any:
-    results = _search_delegates(f, q) if delegate is None else []
+    results = search_delegates(f, q) if delegate is None else []
     status = 200 if not (form.errors or form.form_errors) else 422
     return render_template(
         "schedule/speaker_form.html", forum=f, s=s, form=form, q=q, results=results,
@@ -307,10 +302,13 @@ def speaker_add_post(forum: str, session_id: int) -> Any:
                 s = get_in_forum(Session, session_id, f)
             else:
                 db.session.commit()
-                msg = f"Added {delegate.display_name if delegate else form.guest_name.data}"
+                who = delegate.display_name if delegate else form.guest_name.data
                 if preview:
-                    msg += f" despite {len(preview)} clash(es)"
-                flash(msg + ".", "warning" if preview else "info")
+                    flash(ngettext("Added %(name)s despite %(num)d clash.",
+                                   "Added %(name)s despite %(num)d clashes.", len(preview),
+                                   name=who), "warning")
+                else:
+                    flash(_("Added %(name)s.", name=who), "info")
                 return redirect(url_for("schedule.session_detail", forum=forum,
                                         session_id=s.id))
     return _speaker_form_page(f, s, form, q, delegate, preview, need_confirm)
@@ -327,7 +325,7 @@ def speaker_remove(forum: str, session_id: int) -> Any:
         abort(404)
     remove_speaker(slot, current_user)
     db.session.commit()
-    flash("Removed the speaker.", "info")
+    flash(_("Removed the speaker."), "info")
     return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
 
 
@@ -377,7 +375,7 @@ def speaker_edit_post(forum: str, session_id: int) -> Any:
                                    form=form, clashes=clashes), 409
         update_slot(slot, current_user, **changes)
         db.session.commit()
-        flash(f"Saved {slot.speaker_name}'s part.", "info")
+        flash(_("Saved the part of %(name)s.", name=slot.speaker_name), "info")
         return redirect(url_for("schedule.session_detail", forum=forum, session_id=s.id))
     return render_template("schedule/slot_form.html", forum=f, s=s, slot=slot, form=form)
 

@@ -13,7 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .models import Session, SessionKind, SpeakerRole, SpeakerSlot
+from delegations.changelog import record
+from delegations.db import db
+from delegations.models import Forum, User
+
+from .models import Session, SessionKind, SpeakerRole, SpeakerSlot, SpeakingLimit
 
 SPEAKING_ROLES = frozenset({SpeakerRole.KEYNOTE, SpeakerRole.PANELLIST, SpeakerRole.SPEAKER,
                             SpeakerRole.FROM_THE_FLOOR})
@@ -45,3 +49,69 @@ def speaking_minutes_sql() -> Any:
             [r.value for r in SPEAKING_ROLES]),
             SpeakerSlot.session_id.not_in(conversations)), SpeakerSlot.minutes),
         else_=None)
+
+
+# --------------------------------------------------------------------------- time limits
+
+#: Minutes per speaker by kind of session, as UN practice sets them: about 3 minutes in
+#: roundtables and hearings, up to 15 in the general debate (a voluntary limit), 5 in plenary
+#: statements, panels and side events. None: no limit (conversations, receptions).
+DEFAULT_LIMITS: dict[SessionKind, int | None] = {
+    SessionKind.PLENARY: 5,
+    SessionKind.GENERAL_DEBATE: 15,
+    SessionKind.ROUNDTABLE: 3,
+    SessionKind.HEARING: 3,
+    SessionKind.POLICY_DEBATE: 5,
+    SessionKind.SIDE_EVENT: 5,
+    SessionKind.PRESS_CONFERENCE: 5,
+    SessionKind.BILATERAL: None,
+    SessionKind.PRIVATE_MEETING: None,
+    SessionKind.RECEPTION: None,
+    SessionKind.DELEGATION_BRIEFING: None,
+}
+
+#: Roles that run a session rather than speak in it: a line of their own, not a word budget.
+CHAIR_ROLES = frozenset({SpeakerRole.MODERATOR})
+
+
+def limits(forum_id: int) -> dict[SessionKind, int | None]:
+    """The forum's limit for each kind: its own where it set one, else the default. One query."""
+    out = dict(DEFAULT_LIMITS)
+    for kind, minutes in db.session.execute(
+            sa.select(SpeakingLimit.kind, SpeakingLimit.minutes)
+            .where(SpeakingLimit.forum_id == forum_id)):
+        out[SessionKind(kind)] = minutes
+    return out
+
+
+def set_limits(forum: Forum, actor: User | None, values: dict[SessionKind, int | None]) -> list[str]:
+    """Store the forum's limits (service: flushes, never commits); returns the kinds changed."""
+    current = limits(forum.id)
+    rows = {r.kind: r for r in db.session.scalars(
+        sa.select(SpeakingLimit).where(SpeakingLimit.forum_id == forum.id))}
+    changed = []
+    for kind, minutes in values.items():
+        if minutes is not None and not 1 <= minutes <= 60:
+            raise ValueError(f"{kind.label}: a limit is between 1 and 60 minutes")
+        if current.get(kind) == minutes and kind in rows:
+            continue
+        row = rows.get(kind) or SpeakingLimit(forum_id=forum.id, kind=kind)
+        row.minutes = minutes
+        db.session.add(row)
+        if current.get(kind) != minutes:
+            changed.append(kind.value)
+    if changed:
+        record(actor, "forum", forum.id, "speaking_limits",
+               f"Speaking limits changed: {', '.join(changed)}",
+               {k.value: values[k] for k in values if k.value in changed})
+    db.session.flush()
+    return changed
+
+
+def slot_limit(role: SpeakerRole | str | None, kind: SessionKind | str | None,
+               minutes: int | None, forum_limits: dict[SessionKind, int | None]) -> int | None:
+    """A speaker's time limit: the minutes the coordinator gave the slot, else the kind's
+    limit; None for anyone who does not take the floor in turn."""
+    if not counts_toward_speaking_time(role, kind):
+        return None
+    return minutes or forum_limits.get(SessionKind(kind))

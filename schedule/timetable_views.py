@@ -19,7 +19,7 @@ from delegations.auth import manager_required
 from delegations.db import db
 from delegations.forums import forum_or_404
 from delegations.models import ChangeLog
-from delegations.timeutil import fmt_time
+from delegations.timeutil import fmt_span, fmt_time
 from delegations.write_preview import confirmed, fingerprint
 
 from .models import Room, Session, Venue
@@ -113,7 +113,6 @@ def grid_move_post(forum: str) -> Any:
         return jsonify({"status": "error", "message": exc.message}), 422
     db.session.commit()
     return jsonify({"status": "saved", "session": _state(s), "before": before,
-                    "when": f"{fmt_time(s.starts_at, f.timezone)}–{fmt_time(s.ends_at, f.timezone)}",
-                    "message": _("Moved %(title)s to %(start)s–%(end)s.", title=s.title,
-                                 start=fmt_time(s.starts_at, f.timezone),
-                                 end=fmt_time(s.ends_at, f.timezone))})
+                    "when": fmt_span(s.starts_at, s.ends_at, f.timezone),
+                    "message": _("Moved %(title)s to %(when)s.", title=s.title,
+                                 when=fmt_span(s.starts_at, s.ends_at, f.timezone))})

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -22,10 +23,8 @@ from .models import (
 from .programme_forms import RoomForm, VenueForm
 from .services import (
     ProgrammeError,
-    save_room,
-    save_venue,
-    set_travel,
 )
+from .venue_services import save_room, save_venue, set_travel
 from .view_support import (
     get_in_forum,
 )
@@ -101,7 +100,7 @@ def _venue_post(forum: str, venue_id: int | None) -> Any:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(f"Saved venue {venue.name}.", "info")
+            flash(_("Saved venue %(name)s.", name=venue.name), "info")
             return redirect(url_for("schedule.venues", forum=forum))
     return _venue_form_page(f, form, venue, travel_rows, venue_id)
 
@@ -157,7 +156,7 @@ def _room_post(forum: str, venue: Venue, room: Room | None) -> Any:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(f"Saved room {room.name}.", "info")
+            flash(_("Saved room %(name)s.", name=room.name), "info")
             return redirect(url_for("schedule.venues", forum=forum))
     return _room_form_page(f, form, venue, room, action)
 

@@ -238,3 +238,31 @@ def test_cli_batch_on_rq_exits_non_zero_when_a_book_failed(rq_app, world, make_s
     db.session.rollback()
     assert db.session.scalar(sa.select(BookBatch.finished_at)) is not None
     assert batch_service  # the module the worker ran
+
+
+def test_a_book_whose_worker_died_is_taken_again(app, world):
+    forum, people = world["forum"], world["people"]
+    batch = batch_service.start_batch(forum, actor=None, title="t", delegates=people[:2])
+    db.session.commit()
+    items = db.session.scalars(sa.select(BookBatchItem).order_by(BookBatchItem.id)).all()
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    # a worker took each book and died: one on its first try, one on its third
+    for item, attempts in zip(items, (1, 3), strict=True):
+        item.status, item.attempts, item.claimed_at = ItemStatus.RUNNING, attempts, long_ago
+    fresh = batch_service.start_batch(forum, actor=None, title="u", delegates=people[2:3])
+    db.session.flush()
+    db.session.execute(sa.update(BookBatchItem).where(BookBatchItem.batch_id == fresh.id)
+                       .values(status=ItemStatus.RUNNING, attempts=1,
+                               claimed_at=datetime.now(UTC)))  # alive: left alone
+    db.session.commit()
+    assert batch_service.requeue_stale() == 2
+    finished(app)
+    rows = db.session.execute(sa.select(BookBatchItem.status, BookBatchItem.attempts,
+                                        BookBatchItem.reason)
+                              .where(BookBatchItem.batch_id == batch.id)
+                              .order_by(BookBatchItem.id)).all()
+    assert rows[0] == (ItemStatus.DONE, 2, "")
+    assert rows[1][:2] == (ItemStatus.FAILED, 4)
+    assert "its worker stopped before finishing, 3 times" in rows[1][2]
+    assert db.session.get(BookBatch, batch.id).state == "finished"
+    assert db.session.get(BookBatch, fresh.id).state == "running"

@@ -36,7 +36,7 @@ def test_second_booking_gets_a_clear_error(app: Any, make_forum: Any, make_venue
         create_session(f, None, title="Press conference", kind=SessionKind.PRESS_CONFERENCE,
                        room_id=room.id, starts_at=T0.replace(hour=15), ends_at=T1)
     assert "already booked" in err.value.message
-    assert "Roundtable 1" in err.value.message and "10:00-13:00" in err.value.message
+    assert "Roundtable 1" in err.value.message and "10:00–13:00" in err.value.message
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Session.id))) == 1
 

@@ -259,7 +259,7 @@ def test_sydney_forum_across_the_end_of_summer_time(app: Any, client: Any, auth:
     auth.login("khan@example.org")
     page = client.get("/SYD27/my-agenda/").get_data(as_text=True)
     assert "Home time (Europe/London)" in page
-    assert "23:00–00:30 BST" in page and "(-1 day)" in page
+    assert "23:00–00:30 (+1) BST" in page and "(-1 day)" in page  # ends after midnight
     assert "00:00–01:30 BST" in page
     auth.logout()
     # Kolkata never changes (UTC+5:30): the home column moves by the hour Sydney changed.
