@@ -45,7 +45,7 @@ Progress = Callable[[int], None]
 
 
 class DelegationRef(NamedTuple):
-    id: int
+    id: int  # negative for a delegation the import creates (``ImportPlan.new_delegations``)
     name: str
     country: str | None
 
@@ -87,6 +87,7 @@ class ImportPlan:
     names: dict[int, str] = field(default_factory=dict)  # line -> name, for the bad rows
     total: int = 0
     same: int = 0  # rows matching a delegate they would not change: counted, not kept
+    new_delegations: list[DelegationRef] = field(default_factory=list)  # created on confirm
 
     @property
     def ok(self) -> bool:
@@ -176,6 +177,7 @@ class Context:
     existing: list[Existing]
     by_email: dict[str, int]  # casefolded e-mail -> index in existing
     by_name: dict[tuple[int, str], int]
+    new_delegations: list[DelegationRef] = field(default_factory=list)
 
 
 def digest(values: Iterable[Any]) -> int:
@@ -252,9 +254,17 @@ def _check_person(ctx: Context, v: dict[str, str], get: Callable[[str], str],
         problems.append("delegation is empty")
     else:
         delegation = ctx.delegations.get(dname.casefold())
-        if delegation is None:
-            problems.append(f"unknown delegation \u201c{dname}\u201d")
     country = get("country").upper()
+    if dname and delegation is None:
+        if country and pycountry.countries.get(alpha_2=country) is not None \
+                and len(dname) <= 200:
+            # a city not in the roster yet, with its country: the import creates it
+            delegation = DelegationRef(-1 - len(ctx.new_delegations), dname, country)
+            ctx.new_delegations.append(delegation)
+            ctx.delegations[dname.casefold()] = delegation
+        else:
+            problems.append(f"unknown delegation \u201c{dname}\u201d (give its country, "
+                            "e.g. SL, to create it)")
     if country:
         if pycountry.countries.get(alpha_2=country) is None:
             problems.append(f"\u201c{get('country')}\u201d is not an ISO 3166 country code "
@@ -389,4 +399,6 @@ def check_rows(forum: Forum, rows: Iterable[Row], progress: Progress | None = No
                 plan.rows.append(PlannedRow(row.line, tuple(values), delegation, match))
     if progress is not None:
         progress(plan.total)
+    used = {r.delegation.id for r in plan.rows}
+    plan.new_delegations = [d for d in ctx.new_delegations if d.id in used]
     return plan
