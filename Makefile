@@ -22,7 +22,7 @@ TRANSLATIONS := delegations/translations
 POT          := $(TRANSLATIONS)/messages.pot
 
 run: setup migrate demo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # The suite runs on every core (pytest-xdist); each worker has its own SQLite copies, or its
 # own PostgreSQL database (TEST_DATABASE_URL's name plus _gw0, _gw1...). PYTEST_ARGS adds more.

@@ -1,4 +1,4 @@
-"""Benchmark: calendar feeds and briefing books on synthetic forums (issue 5).
+"""Benchmark: calendar feeds and briefing books on synthetic forums.
 
     python3 ../shared/bench/forum_gen.py --sessions 5000 --rooms auto --days 5 \
         --speakers 100000 --out /tmp/forum-5000-100k.json

@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(TEMPLATES),
     )
+    _configure(app, instance_path, test_config)
+    _connect_database(app, instance_path)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # behind a proxy, the client's address (which the login throttle counts by) is the
+        # one the proxy saw; trust exactly as many proxies as are configured
+        n = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    _register_delegations(app)
+    for module_name in app.config["FORUM_DESK_MODULES"]:
+        importlib.import_module(module_name).init_app(app)
+    from . import cli_guard
+
+    cli_guard.guard_commands(app)  # last: every package's commands are registered
+    return app
+
+
+def _configure(app: Flask, instance_path: Path, test_config: Mapping[str, Any] | None) -> None:
+    """Defaults, then instance/config.py, then FLASK_* variables, then DATABASE_URL, then
+    what a test passes in."""
     app.config.from_mapping(
         SECRET_KEY=None,
         DATABASE_URL=None,
@@ -72,7 +92,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         LOGIN_WINDOW_MINUTES=15,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=None,  # None: on, unless debugging or testing (see below)
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=None,  # None: as SESSION_COOKIE_SECURE
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
         WTF_CSRF_TIME_LIMIT=None,
         DEFAULT_FORUM=None,
         PROXY_FIX_X_FOR=0,
@@ -85,8 +109,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
+    _secure_cookies(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+
+
+def _connect_database(app: Flask, instance_path: Path) -> None:
+    """The engine (SQLite in the instance folder unless DATABASE_URL says otherwise) and the
+    migrations of the delegations package and of every module in FORUM_DESK_MODULES."""
     url = app.config["DATABASE_URL"] or f"sqlite:///{instance_path / 'forum-desk.sqlite'}"
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -95,13 +125,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DATABASE_URL"] = url
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": {"url": url, **_engine_options(url)}})
     instance_path.mkdir(parents=True, exist_ok=True)
-
-    if app.config["PROXY_FIX_X_FOR"]:
-        # behind a proxy, the client's address (which the login throttle counts by) is the
-        # one the proxy saw; trust exactly as many proxies as are configured
-        n = int(app.config["PROXY_FIX_X_FOR"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
-
     app.config["ALEMBIC"].setdefault("version_locations", []).extend(
         _module_migrations(app.config["FORUM_DESK_MODULES"]))
     db.init_app(app)
@@ -109,12 +132,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
+
+def _register_delegations(app: Flask) -> None:
+    """This package's extensions, screens, menu entries and commands."""
     from . import (
         accreditation_views,  # noqa: F401  (routes on the delegations blueprint)
         auth,
         cli,
-        cli_guard,
         errors,
+        headers,
         i18n,
         jobs,
         language_views,
@@ -130,6 +156,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     timeutil.init_app(app)
     jobs.init_app(app)
     text.init_app(app)
@@ -142,12 +169,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     people.init_app(app)
     cli.init_app(app)
 
-    for module_name in app.config["FORUM_DESK_MODULES"]:
-        importlib.import_module(module_name).init_app(app)
-    cli_guard.guard_commands(app)  # last: every package's commands are registered
-
-    return app
-
 
 def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
     """Each module's own migrations folder, as its own Alembic branch named after it."""
@@ -158,6 +179,19 @@ def _module_migrations(modules: list[str]) -> list[tuple[str, str]]:
         if folder is not None and folder.is_dir():
             found.append((name, str(folder)))
     return found
+
+
+def _secure_cookies(app: Flask) -> None:
+    """Production serves over https: cookies are Secure unless the configuration says
+    otherwise (``make run`` serves the demo over plain http and says so)."""
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    duration = app.config["REMEMBER_COOKIE_DURATION"]
+    if isinstance(duration, int | float):  # seconds, as an environment variable gives it
+        duration = timedelta(seconds=duration)
+    app.config["REMEMBER_COOKIE_DURATION"] = min(duration, timedelta(days=30))
 
 
 def _configure_engine(engine: sa.Engine) -> None:

@@ -6,9 +6,10 @@ then narrow access with ``@roles_required`` and the object-level checks on ``Use
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -120,11 +121,38 @@ def recent_failures(email: str) -> int:
     ) or 0
 
 
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
+def set_password(user: User, password: str) -> None:
+    """Change a password (flushes); every session and remember-me cookie made before, on
+    any device, stops working."""
+    if len(password) < 8:
+        raise ValueError("the password must have at least 8 characters")
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: the session version is part of every login cookie."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
 def authenticate(email: str, password: str, remote_addr: str = "") -> User | None:
-    """Check credentials; record a failure (throttling is the login view's, per address)."""
+    """Check credentials; record a failure (throttling is the login view's, per address).
+    An unknown account costs the same hash check as a known one, so the answer's time
+    does not tell whether an account exists."""
     email = email.strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password)
+    if user is None or not ok:
         db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
         db.session.flush()
         return None
@@ -195,11 +223,26 @@ def logout() -> Any:
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Any:
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """``user_id`` is ``User.get_id()``: the id and the session version, so a cookie made
+    before a password change or a "log out everywhere" finds nobody."""
+    uid, _sep, version = user_id.partition(".")
+    if not uid.isdigit() or not version.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(uid))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def _require_login() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from .spreadsheets import (
     check_rows,
     export_csv,
     export_xlsx,
-    read_table,
+    iter_table,
 )
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -97,7 +98,7 @@ def list_command() -> None:
         click.echo("No users yet. Create one with: flask users create EMAIL --role coordinator")
 
 
-# --------------------------------------------------------------------------- roster (issue 3)
+# --------------------------------------------------------------------------- roster
 
 roster_cli = AppGroup("roster", help="Export and import the roster; the list of participants.")
 
@@ -138,24 +139,33 @@ def roster_export_command(file: Path, forum_short: str | None) -> None:
 @forum_option
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 def roster_import_command(file: Path, forum_short: str | None, dry_run: bool) -> None:
-    """Import delegates from FILE (.csv or .xlsx): all rows or none."""
+    """Import delegates from FILE (.csv or .xlsx): all rows or none. Progress goes to
+    stderr every 10,000 rows."""
     forum = _forum(forum_short)
+
+    def progress(what: str) -> Callable[[int], None]:
+        def report(n: int) -> None:
+            if n and n % 10_000 == 0:
+                click.echo(f"{what} {n:,} rows", err=True)
+        return report
+
     try:
-        rows = read_table(file.read_bytes(), file.name)
+        plan = check_rows(forum, iter_table(file, file.name), progress("checked"))
     except FileProblem as e:
         raise click.ClickException(f"{file}: {e}") from e
-    plan = check_rows(forum, rows)
-    if plan.errors:
+    if plan.total == 0:
+        raise click.ClickException(f"{file}: the file has a header row but no delegates.")
+    if plan.error_count:
         for line, reason in plan.errors:
             click.echo(f"{file}:{line}: {reason}", err=True)
         raise click.ClickException(
-            f"{len(plan.errors)} of {plan.total} rows have problems; nothing was imported.")
+            f"{plan.error_count} of {plan.total} rows have problems; nothing was imported.")
     if dry_run:
         click.echo(f"{file}: {plan.total} rows are valid ({plan.creates} new, "
                    f"{plan.updates} matching existing delegates). Nothing written (--dry-run).")
         return
     try:
-        created, updated = apply_plan(forum, plan, None, file.name)
+        created, updated = apply_plan(forum, plan, None, file.name, progress("written"))
         db.session.commit()
     except Exception:
         db.session.rollback()

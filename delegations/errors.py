@@ -8,13 +8,17 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from .db import db
 
 MESSAGES = {
     400: _l("The request could not be understood."),
     403: _l("You do not have access to this page."),
     404: _l("There is nothing at this address."),
     405: _l("This address does not take that kind of request."),
+    409: _l("This record changed since you opened it."),
     413: _l("The file is too large."),
     429: _l("Too many requests. Wait a moment and try again."),
     500: _l("Something went wrong on our side. The error has been logged."),
@@ -32,6 +36,14 @@ def init_app(app: Flask) -> None:
     def csrf_error(e: CSRFError) -> Any:
         return _render(400, _("The form expired or was not sent from this site (%(reason)s). "
                               "Go back, reload the page and send it again.", reason=e.description))
+
+    @app.errorhandler(StaleDataError)
+    def stale_write(e: StaleDataError) -> Any:
+        # two saves of one record raced past the form's version check: the second loses
+        # nothing silently, it is refused whole
+        db.session.rollback()
+        return _render(409, _("Someone else saved this record at the same moment, so nothing "
+                              "of yours was saved. Go back, reload the page and save again."))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -52,6 +53,7 @@ def integer_problem(value: int) -> str | None:
     return None
 
 
+@cache
 def _columns(model: type[Any]) -> dict[str, sa.Column[Any]]:
     return {attr.key: attr.columns[0] for attr in sa.inspect(model).column_attrs}
 
@@ -59,7 +61,7 @@ def _columns(model: type[Any]) -> dict[str, sa.Column[Any]]:
 def value_problem(column: sa.Column[Any], key: str, value: Any) -> str | None:
     """Why ``value`` cannot go into ``column``, or None. Enums, dates and foreign keys are
     checked by their own parsers; this is about size and shape."""
-    if value is None:
+    if value is None or value == "":
         return None
     t = column.type
     if isinstance(value, str) and isinstance(t, sa.String) and not isinstance(t, sa.Enum):

@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -79,6 +80,7 @@ def _country(form: Any, field: Any) -> None:
 
 class DelegationForm(ColumnCheckedForm):
     model = Delegation
+    version = HiddenField()  # the version the form was opened at
     name = StringField(_l("Name (usually the city)"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(max=2), _country])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
@@ -108,6 +110,7 @@ class DelegationForm(ColumnCheckedForm):
 
 class DelegateForm(ColumnCheckedForm):
     model = Delegate
+    version = HiddenField()  # the version the form was opened at
     honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
     given_names = StringField(_l("Given names (as on passport)"),
                               validators=[DataRequired(), Length(max=200)])
@@ -177,6 +180,7 @@ class DelegateForm(ColumnCheckedForm):
 
 class AccreditationForm(ColumnCheckedForm):
     model = Accreditation
+    version = HiddenField()  # the version the form was opened at
     route = SelectField(_l("Route"), choices=_enum_choices(Route))
     sponsor_id = SelectField(_l("Sponsor"), coerce=_int_or_none, validate_choice=False)
     badge_type = SelectField(_l("Badge type"), choices=_enum_choices(BadgeType, _l("— not set —")),

@@ -359,6 +359,10 @@ class Delegation(Base):
     focal_point_phone: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     forum: Mapped[Forum] = relationship(back_populates="delegations")
     leading_organisation: Mapped[Organisation | None] = relationship()
     delegates: Mapped[list[Delegate]] = relationship(
@@ -401,6 +405,10 @@ class Delegate(Base):
     departure_date: Mapped[date | None]
     photo_path: Mapped[str | None] = mapped_column(sa.String(300))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     delegation: Mapped[Delegation] = relationship(back_populates="delegates")
     organisation: Mapped[Organisation | None] = relationship()
@@ -462,6 +470,10 @@ class Accreditation(Base):
     badge_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # the optimistic version: every UPDATE checks and bumps it (see versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     delegate: Mapped[Delegate] = relationship(back_populates="accreditations")
     forum: Mapped[Forum] = relationship()
     sponsor: Mapped[Organisation | None] = relationship()
@@ -509,8 +521,15 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(sa.String(8))  # chosen with the switcher
 
+    # raised by a password change and by "log out everywhere": every remember-me cookie
+    # and session made before stops working (it is part of get_id)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
     delegation: Mapped[Delegation | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()
+
+    def get_id(self) -> str:  # flask-login: what the session and remember cookies hold
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -572,6 +591,34 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """A roster file being checked or written by a job: its state and progress live here,
+    so the page that follows it works from any web worker and survives a restart."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(300))
+    stored_name: Mapped[str] = mapped_column(sa.String(100))  # in the uploads folder
+    # queued, checking, checked, refused, writing, done, failed
+    state: Mapped[str] = mapped_column(sa.String(20), default="queued", index=True)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # [[line, name, reason], ...]
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forum: Mapped[Forum] = relationship()
 
 
 class Invitation(Base):

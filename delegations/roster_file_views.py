@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -21,11 +22,12 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import roster, spreadsheets, tables
+from . import jobs, roster, roster_jobs, spreadsheets, tables
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
 from .i18n import current_language, known
+from .models import Forum, ImportJob
 from .participants import participants_csv, participants_pdf
 from .views import bp
 
@@ -101,52 +103,62 @@ def roster_import_post(forum: str) -> Any:
     filename = Path(upload.filename).name
     _forget_old_uploads()
     ext = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-    token: str | None = f"{secrets.token_hex(16)}.{ext}"
+    token = f"{secrets.token_hex(16)}.{ext}"
     path = _imports_folder() / token
-    upload.save(path)  # streamed to disk: the checks read it row by row
-    try:
-        rows = spreadsheets.read_table(path, filename)
+    upload.save(path)  # streamed to disk: the job reads it row by row
+    try:  # what is wrong with the file as a whole shows at once; rows are the job's
+        first = next(iter(spreadsheets.iter_table(path, filename)), None)
+        if first is None:
+            raise spreadsheets.FileProblem("The file has a header row but no delegates.")
     except spreadsheets.FileProblem as e:
         path.unlink(missing_ok=True)
         return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
                                file_error=str(e)), 400
-    plan = spreadsheets.check_rows(f, rows)
-    if not plan.ok:
-        path.unlink(missing_ok=True)
-        token = None
-    return render_template("delegations/import_preview.html", forum=f, plan=plan, rows=rows,
-                           token=token, filename=filename), (200 if plan.ok else 422)
+    job = ImportJob(forum_id=f.id, user_id=current_user.id, filename=filename[:300],
+                    stored_name=token, state="queued")
+    db.session.add(job)
+    db.session.commit()  # before the job starts: it reads this row
+    jobs.submit(roster_jobs.run_import_check, job.id)
+    return redirect(url_for("delegations.roster_import_job", forum=forum, job_id=job.id), 303)
 
 
-@bp.post("/<forum>/roster/import/confirm")
+def _job_or_404(f: Forum, job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.forum_id != f.id:
+        abort(404)
+    return job
+
+
+@bp.get("/<forum>/roster/import/jobs/<int:job_id>")
 @manager_required
-def roster_import_confirm(forum: str) -> Any:
+def roster_import_job(forum: str, job_id: int) -> Any:
+    """The job's page: progress while it runs (the page reloads itself), then the preview,
+    the refusal with every bad row, or the result."""
     f = forum_or_404(forum)
-    token = request.form.get("token", "")
-    filename = request.form.get("filename", "")[:200]
-    if not TOKEN_RE.match(token) or not (_imports_folder() / token).is_file():
-        flash("The uploaded file has expired; upload it again.", "error")
+    job = _job_or_404(f, job_id)
+    state, done = roster_jobs.progress_of(job)
+    # refused for bad rows: 422; for the file as a whole (found past its first rows): 400
+    code = (422 if job.error_count else 400) if state == "refused" else 200
+    running = state in roster_jobs.ACTIVE
+    page = render_template("delegations/import_job.html", forum=f, job=job, state=state,
+                           done=done, running=running)
+    headers = {"Refresh": "1"} if running else {}  # follows the job without any script
+    return page, code, headers
+
+
+@bp.post("/<forum>/roster/import/jobs/<int:job_id>/confirm")
+@manager_required
+def roster_import_confirm(forum: str, job_id: int) -> Any:
+    f = forum_or_404(forum)
+    job = _job_or_404(f, job_id)
+    if job.state != "checked" or not roster_jobs.upload_path(job).is_file():
+        flash("This import cannot be confirmed any more; upload the file again.", "error")
         return redirect(url_for("delegations.roster_import", forum=forum))
-    path = _imports_folder() / token
-    try:
-        rows = spreadsheets.read_table(path, token)
-    except spreadsheets.FileProblem as e:
-        return render_template("delegations/import.html", forum=f, columns=spreadsheets.COLUMNS,
-                               file_error=str(e)), 400
-    plan = spreadsheets.check_rows(f, rows)  # again: the roster may have changed since
-    if not plan.ok:
-        return render_template("delegations/import_preview.html", forum=f, plan=plan,
-                               rows=rows, token=None, filename=filename), 422
-    try:
-        created, updated = spreadsheets.apply_plan(f, plan, current_user, filename)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    path.unlink(missing_ok=True)
-    flash(f"Imported {filename}: {created} delegates added, {updated} updated, "
-          f"{len(plan.rows) - created - updated} unchanged.", "info")
-    return redirect(url_for("delegations.roster_list", forum=forum))
+    job.state = "queued"
+    job.done_rows = 0
+    db.session.commit()
+    jobs.submit(roster_jobs.run_import_write, job.id)
+    return redirect(url_for("delegations.roster_import_job", forum=forum, job_id=job.id), 303)
 
 
 # --------------------------------------------------------------------------- participants

@@ -34,6 +34,7 @@ from .models import (
     Forum,
     Route,
 )
+from .versions import StaleEdit, check_fresh, show_conflict
 from .views import bp
 
 DELEGATE_LOAD = (selectinload(Delegate.delegation), selectinload(Delegate.organisation),
@@ -88,6 +89,12 @@ def delegation_edit_post(forum: str, delegation_id: int) -> Any:
     d = delegation_for(f, delegation_id, edit=True)
     form = DelegationForm()
     if form.validate_on_submit():
+        try:
+            check_fresh(d, "delegation", form.version.data, form.values())
+        except StaleEdit as e:
+            show_conflict(form, e, f.timezone)
+            return render_template("delegations/delegation_form.html", forum=f, delegation=d,
+                                   form=form), 409
         if roster.name_taken(f.id, form.name.data, except_id=d.id):
             form.name.errors = [*form.name.errors, "A delegation with this name exists already."]
         else:
@@ -184,6 +191,12 @@ def delegate_edit_post(forum: str, delegate_id: int) -> Any:
     # the route and sponsor are changed on the accreditation, not here
     form.route.data = Route.OWN_AUTHORITY.value
     if form.validate_on_submit():
+        try:
+            check_fresh(p, "delegate", form.version.data, form.values())
+        except StaleEdit as e:
+            show_conflict(form, e, f.timezone)
+            return render_template("delegations/delegate_form.html", forum=f,
+                                   delegation=p.delegation, person=p, form=form), 409
         if roster.email_taken(f.id, form.email.data, except_id=p.id):
             form.email.errors = [*form.email.errors,
                                  "Another delegate of this forum has this e-mail."]
@@ -253,6 +266,11 @@ def delegate_accreditation(forum: str, delegate_id: int) -> Any:
             return _render_delegate(f, p, form, 400)
     if not form.validate_on_submit():
         return _render_delegate(f, p, form, 400)
+    try:
+        check_fresh(acc, "accreditation", form.version.data, form.values())
+    except StaleEdit as e:
+        show_conflict(form, e, f.timezone)
+        return _render_delegate(f, p, form, 409)
     warnings = roster.update_accreditation(acc, form.values(), current_user)
     db.session.commit()
     flash(_("Accreditation saved."), "info")

@@ -114,15 +114,15 @@ def _rows(records: Iterable[tuple[int, list[str]]], columns: tuple[str, ...],
     header: list[str] | None = None
     count = 0
     for line, cells in records:
-        if not any(c.strip() for c in cells):
+        if not any(cells) or not any(c.strip() for c in cells):
             continue
         if len(cells) > MAX_COLUMNS and any(c.strip() for c in cells[MAX_COLUMNS:]):
             raise FileProblem(f"Line {line} has more than {MAX_COLUMNS} columns; the import "
                               f"reads {len(columns)}.")
-        for c in cells:
-            if len(c) > MAX_CELL:
-                raise FileProblem(f"Line {line} has a cell of {len(c):,} characters; the "
-                                  f"longest a cell may be is {MAX_CELL:,}.")
+        if max(map(len, cells)) > MAX_CELL:
+            longest = max(map(len, cells))
+            raise FileProblem(f"Line {line} has a cell of {longest:,} characters; the "
+                              f"longest a cell may be is {MAX_CELL:,}.")
         if header is None:
             header = [h.strip().lower().replace(" ", "_") for h in cells]
             _check_header(header, columns, required)
@@ -135,7 +135,7 @@ def _rows(records: Iterable[tuple[int, list[str]]], columns: tuple[str, ...],
         for i, h in enumerate(header):
             if h:
                 text = cells[i].strip() if i < len(cells) else ""
-                values[h] = unneutralise(text) if unneutralise else text
+                values[h] = unneutralise(text) if unneutralise and text[:1] == "'" else text
         yield Row(line, values)
     if header is None:
         raise FileProblem("The file is empty: no header row and no data.")

@@ -84,7 +84,7 @@ def is_valid_zone(name: str | None) -> bool:
         return False
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return False
     return True
 

@@ -1,7 +1,7 @@
 """Clash detection over a whole forum: pure computation over plain rows.
 
-``load_rows(forum)`` reads everything with a constant number of queries (sessions with their
-rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
+``load_rows(forum)`` (in ``clash_rows``) reads everything with a constant number of
+queries (sessions with their rooms, speaker slots with each delegate's accreditation, travel times); ``find_clashes(rows)``
 sorts once per person and per room and sweeps, so the work is O(n log n) and never a query
 per slot. Cancelled sessions take part in nothing.
 
@@ -14,23 +14,29 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
-import sqlalchemy as sa
 from babel.dates import format_date
 from flask_babel import get_locale, gettext, ngettext
 
-from delegations.db import db
 from delegations.gcpause import gc_paused
-from delegations.models import Accreditation, AccreditationStatus, Delegate, Delegation, Forum
+from delegations.models import Forum
 from delegations.timeutil import day_bounds, fmt_span, to_zone
 
-from .models import Room, Session, SessionStatus, SpeakerSlot, Venue, VenueTravel
-from .speaking import speaking_minutes_sql
+from .clash_rows import (  # noqa: F401  (load_rows, slot_row, APPROVED: read with the scan)
+    APPROVED,
+    ForumRows,
+    RoomRow,
+    SessionRow,
+    SlotRow,
+    _epoch,
+    load_rows,
+    slot_row,
+)
 
 
 class Severity(enum.StrEnum):
@@ -74,93 +80,6 @@ class ClashKind(enum.StrEnum):
 
 # ----------------------------------------------------------------------------- plain rows
 
-def _epoch(value: datetime | int) -> int:
-    """Whole seconds since 1970-01-01 UTC (an int passes through)."""
-    if isinstance(value, int):
-        return value
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}")
-    return int(value.timestamp() // 1)
-
-
-class SessionRow:
-    """One session. Times are kept as epoch seconds (``start``, ``end``): the scan compares
-    integers, and only the clashes it reports turn them back into datetimes. Pass aware
-    datetimes or epoch seconds."""
-
-    __slots__ = ("id", "title", "start", "end", "room_id", "official",
-                 "expected_attendance", "cancelled")
-
-    def __init__(self, id: int, title: str, starts_at: datetime | int,
-                 ends_at: datetime | int, room_id: int | None = None,
-                 official: bool = False, expected_attendance: int | None = None,
-                 cancelled: bool = False) -> None:
-        self.id = id
-        self.title = title
-        self.start = _epoch(starts_at)
-        self.end = _epoch(ends_at)
-        self.room_id = room_id
-        self.official = official
-        self.expected_attendance = expected_attendance
-        self.cancelled = cancelled
-
-    @property
-    def starts_at(self) -> datetime:
-        return datetime.fromtimestamp(self.start, UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        return datetime.fromtimestamp(self.end, UTC)
-
-
-@dataclass(slots=True)
-class RoomRow:
-    id: int
-    name: str
-    venue_id: int
-    capacity: int | None = None
-
-
-class SlotRow(NamedTuple):
-    """One speaker slot (a tuple: the scan unpacks 30,000 of them)."""
-
-    session_id: int
-    person_key: str  # "g<guest name>" for a guest (delegates are known by delegate_id)
-    person_name: str
-    delegate_id: int | None = None
-    minutes: int | None = None  # speaking minutes: None when they do not count (speaking.py)
-    remote: bool = False
-    accredited: bool = True  # has an approved accreditation for this forum
-    arrival: date | None = None
-    departure: date | None = None
-
-
-@dataclass(slots=True)
-class ForumRows:
-    timezone: str
-    start_date: date
-    end_date: date
-    sessions: list[SessionRow] = field(default_factory=list)
-    rooms: dict[int, RoomRow] = field(default_factory=dict)
-    venue_names: dict[int, str] = field(default_factory=dict)
-    slots: list[SlotRow] = field(default_factory=list)
-    travel: dict[tuple[int, int], int] = field(default_factory=dict)  # (lo, hi) venue ids
-    names: dict[int, str] = field(default_factory=dict)  # delegate id -> name, as needed
-    name_loader: Callable[[set[int]], dict[int, str]] | None = None
-
-    def person_names(self, ids: set[int]) -> dict[int, str]:
-        """Names of the delegates ``ids`` (loaded in one query for those not known yet)."""
-        missing = {i for i in ids if i not in self.names}
-        if missing and self.name_loader is not None:
-            self.names.update(self.name_loader(missing))
-        return self.names
-
-    def travel_minutes(self, a: int, b: int) -> int | None:
-        if a == b:
-            return 0
-        return self.travel.get((a, b) if a < b else (b, a))
-
-
 @dataclass(slots=True)
 class Ref:
     id: int | None
@@ -198,111 +117,6 @@ class Clash:
         }
 
 
-# ----------------------------------------------------------------------------- loading
-
-APPROVED = (AccreditationStatus.APPROVED, AccreditationStatus.BADGE_COLLECTED)
-
-
-@gc_paused()
-def load_rows(forum: Forum) -> ForumRows:
-    """Everything the scan needs, in four queries whatever the size of the forum."""
-    rows = ForumRows(timezone=forum.timezone, start_date=forum.start_date,
-                     end_date=forum.end_date)
-    for r in db.session.execute(
-        sa.select(Room.id, Room.name, Room.venue_id, Room.capacity, Venue.name)
-        .join(Venue).where(Venue.forum_id == forum.id)
-    ):
-        rows.rooms[r[0]] = RoomRow(r[0], r[1], r[2], r[3])
-        rows.venue_names[r[2]] = r[4]
-    conn = db.session.connection()
-    sqlite = conn.dialect.name == "sqlite"
-
-    def epoch(col: Any) -> Any:
-        # Whole seconds since 1970 computed by the database, so the scan compares ints and
-        # never builds 10,000 datetimes. SQLite keeps naive UTC text; PostgreSQL timestamptz.
-        if sqlite:
-            return sa.cast(sa.func.strftime("%s", col), sa.Integer)
-        return sa.cast(sa.func.floor(sa.extract("epoch", col)), sa.BigInteger)
-
-    cancelled = SessionStatus.CANCELLED.value
-    new_session = SessionRow.__new__
-    for sid, title, start, end, room_id, is_official, attendance, status in conn.execute(
-        sa.select(Session.id, Session.title, epoch(Session.starts_at), epoch(Session.ends_at),
-                  Session.room_id, Session.official, Session.expected_attendance,
-                  sa.type_coerce(Session.status, sa.String))
-        .where(Session.forum_id == forum.id)
-    ).all():
-        s = new_session(SessionRow)
-        s.id, s.title, s.start, s.end, s.room_id = sid, title, start, end, room_id
-        s.official, s.expected_attendance = bool(is_official), attendance
-        s.cancelled = status == cancelled
-        rows.sessions.append(s)
-    forum_sessions = sa.select(Session.id).where(Session.forum_id == forum.id)
-    # Accreditation matters for people in official sessions only; arrival and departure
-    # for the few delegates who gave them; names for the people in clashes (loaded after
-    # the scan). So the 30,000-slot read joins nothing.
-    approved = set(conn.scalars(
-        sa.select(Accreditation.delegate_id).where(
-            Accreditation.forum_id == forum.id,
-            sa.type_coerce(Accreditation.status, sa.String).in_([a.value for a in APPROVED]),
-            Accreditation.delegate_id.in_(
-                sa.select(SpeakerSlot.delegate_id).where(SpeakerSlot.session_id.in_(
-                    forum_sessions.where(Session.official.is_(True))))))).all())
-    # EXISTS rather than IN: SQLite then tests the (mostly empty) dates first instead of
-    # walking every delegate of the forum through the delegation index (half the time).
-    stays = {r[0]: (r[1], r[2]) for r in conn.execute(
-        sa.select(Delegate.id, Delegate.arrival_date, Delegate.departure_date).where(
-            sa.or_(Delegate.arrival_date.is_not(None), Delegate.departure_date.is_not(None)),
-            sa.exists().where(Delegation.id == Delegate.delegation_id,
-                              Delegation.forum_id == forum.id))).all()}
-    official = {s.id for s in rows.sessions if s.official}
-    no_stay = (None, None)
-    new_slot = tuple.__new__  # SlotRow(...) without the keyword-handling __new__
-    append = rows.slots.append
-    for sid, did, guest, minutes, remote in conn.execute(
-        sa.select(SpeakerSlot.session_id, SpeakerSlot.delegate_id, SpeakerSlot.guest_name,
-                  speaking_minutes_sql(), SpeakerSlot.remote)
-        .where(SpeakerSlot.session_id.in_(forum_sessions))
-    ).all():
-        if did is not None:
-            arrival, departure = stays.get(did, no_stay) if stays else no_stay
-            append(new_slot(SlotRow, (sid, "", "", did, minutes, bool(remote),
-                                      sid not in official or did in approved,
-                                      arrival, departure)))
-        else:
-            append(slot_row(sid, None, guest, minutes, bool(remote)))
-    rows.name_loader = _load_names
-    for t in db.session.execute(
-        sa.select(VenueTravel.from_venue_id, VenueTravel.to_venue_id, VenueTravel.minutes)
-        .join(Venue, Venue.id == VenueTravel.from_venue_id).where(Venue.forum_id == forum.id)
-    ).all():
-        rows.travel[(min(t[0], t[1]), max(t[0], t[1]))] = t[2]
-    return rows
-
-
-def _load_names(ids: set[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), 5000):
-        for did, given, family in db.session.execute(
-            sa.select(Delegate.id, Delegate.given_names, Delegate.family_name)
-            .where(Delegate.id.in_(ordered[i:i + 5000]))
-        ):
-            out[did] = f"{given} {family}".strip()
-    return out
-
-
-def slot_row(session_id: int, delegate_id: int | None, guest_name: str, minutes: int | None,
-             remote: bool, delegate_name: str = "", accredited: bool = True,
-             arrival: date | None = None, departure: date | None = None) -> SlotRow:
-    if delegate_id is not None:
-        key, name = f"d{delegate_id}", delegate_name or f"Delegate {delegate_id}"
-    else:
-        key, name = "g" + " ".join(guest_name.lower().split()), guest_name
-    return SlotRow(session_id, key, name, delegate_id, minutes, remote, accredited,
-                   arrival, departure)
-
-
 # ----------------------------------------------------------------------------- the scan
 
 
@@ -334,30 +148,54 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
     query is the names of the people found in clashes (``rows.name_loader``), if set.
     Times are compared as epoch seconds; messages are written for the clashes found only.
     """
-    tz = rows.timezone
-    live = {s.id: s for s in rows.sessions if not s.cancelled}
-    refs: dict[int, Ref] = {}
+    scan = _Scan(rows)
+    by_person, minutes_by_session, single = _group_slots(scan)
+    double, travel = _sweep_people(scan, by_person)
+    out = _people_clashes(scan, single, double, travel)
+    out += _room_clashes(scan)
+    out += _session_clashes(scan, minutes_by_session)
+    far = _epoch(datetime.max.replace(tzinfo=UTC))
+    out.sort(key=lambda c: (c.severity != Severity.ERROR,
+                            min((scan.live[r.id].start for r in c.sessions if r.id is not None),
+                                default=far),
+                            c.kind.value))
+    return out
 
-    def ref(sid: int) -> Ref:
-        r = refs.get(sid)
+
+class _Scan:
+    """What every step of one scan shares: the rows, the live sessions, session refs."""
+
+    def __init__(self, rows: ForumRows) -> None:
+        self.rows = rows
+        self.tz = rows.timezone
+        self.live = {s.id: s for s in rows.sessions if not s.cancelled}
+        self.refs: dict[int, Ref] = {}
+
+    def ref(self, sid: int) -> Ref:
+        r = self.refs.get(sid)
         if r is None:
-            r = refs[sid] = Ref(sid, live[sid].title)
+            r = self.refs[sid] = Ref(sid, self.live[sid].title)
         return r
 
-    def venue_of(s: SessionRow) -> int | None:
-        room = rows.rooms.get(s.room_id) if s.room_id is not None else None
+    def venue_of(self, s: SessionRow) -> int | None:
+        room = self.rows.rooms.get(s.room_id) if s.room_id is not None else None
         return room.venue_id if room else None
 
-    out: list[Clash] = []
-    forum_lo = _epoch(day_bounds(rows.start_date, tz)[0])
-    forum_hi = _epoch(day_bounds(rows.end_date, tz)[1])
 
-    # One pass over the slots: group by person (delegate id, or "g<guest name>").
+_Single = list[tuple[ClashKind, SlotRow, SessionRow]]
+_Pairs = dict[tuple[int, int], list[SlotRow]]
+
+
+def _group_slots(scan: _Scan) -> tuple[dict[int | str, list[SlotRow]], dict[int, int],
+                                       _Single]:
+    """One pass over the slots: group by person (delegate id, or "g<guest name>"), add up
+    speaking minutes, and note who is unaccredited or outside their stay."""
+    tz = scan.tz
     by_person: dict[int | str, list[SlotRow]] = defaultdict(list)
     minutes_by_session: dict[int, int] = defaultdict(int)
-    single: list[tuple[ClashKind, SlotRow, SessionRow]] = []
-    get_live = live.get
-    for sl in rows.slots:
+    single: _Single = []
+    get_live = scan.live.get
+    for sl in scan.rows.slots:
         sid, key, _, did, minutes, _, accredited, arrival, departure = sl
         s = get_live(sid)
         if s is None:
@@ -375,11 +213,17 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
             d1 = to_zone(s.ends_at, tz).date()
             if (arrival and d0 < arrival) or (departure and d1 > departure):
                 single.append((ClashKind.OUTSIDE_STAY, sl, s))
+    return by_person, minutes_by_session, single
 
-    # Per person with two slots or more: sort by time and sweep.
-    double: dict[tuple[int, int], list[SlotRow]] = defaultdict(list)
-    travel: dict[tuple[int, int], list[SlotRow]] = defaultdict(list)
-    travel_need: dict[tuple[int, int], tuple[int, int]] = {}
+
+def _sweep_people(scan: _Scan, by_person: dict[int | str, list[SlotRow]]
+                  ) -> tuple[_Pairs, dict[tuple[int, int], tuple[list[SlotRow], int, int]]]:
+    """Per person with two slots or more: sort by time and sweep for overlaps and for too
+    little time to travel between venues. Returns the pairs of sessions with their people
+    (and, for travel, the gap and the minutes needed)."""
+    live, rows = scan.live, scan.rows
+    double: _Pairs = defaultdict(list)
+    travel: dict[tuple[int, int], tuple[list[SlotRow], int, int]] = {}
     by_time = itemgetter(0, 1, 2)
     for group in by_person.values():
         if len(group) < 2:
@@ -406,17 +250,24 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                     if a[2] != item[2]:
                         double[(a[2], item[2])].append(item[3])
             elif last is not None and not (last[3].remote or item[3].remote):
-                va, vb = venue_of(live[last[2]]), venue_of(live[item[2]])
+                va, vb = scan.venue_of(live[last[2]]), scan.venue_of(live[item[2]])
                 if va is not None and vb is not None and va != vb:
                     need = rows.travel_minutes(va, vb)
                     gap = (start - last[1]) // 60
                     if need is not None and gap < need:
-                        travel[(last[2], item[2])].append(item[3])
-                        travel_need[(last[2], item[2])] = (gap, need)
+                        pair = (last[2], item[2])
+                        people = travel[pair][0] if pair in travel else []
+                        travel[pair] = ([*people, item[3]], gap, need)
             active.append(item)
+    return double, travel
 
-    # Names only for the people in clashes.
-    involved = {sl.delegate_id for group in (*double.values(), *travel.values())
+
+def _people_clashes(scan: _Scan, single: _Single, double: _Pairs,
+                    travel: dict[tuple[int, int], tuple[list[SlotRow], int, int]]
+                    ) -> list[Clash]:
+    """The messages for people: names are loaded for the people in clashes only."""
+    tz, live, rows = scan.tz, scan.live, scan.rows
+    involved = {sl.delegate_id for group in (*double.values(), *(t[0] for t in travel.values()))
                 for sl in group if sl.delegate_id is not None}
     involved |= {sl.delegate_id for _, sl, _ in single if sl.delegate_id is not None}
     names = rows.person_names(involved)
@@ -427,6 +278,7 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
         return Ref(sl.delegate_id, names.get(sl.delegate_id) or sl.person_name
                    or f"Delegate {sl.delegate_id}")
 
+    out: list[Clash] = []
     for kind, sl, s in single:
         p = person(sl)
         if kind == ClashKind.NOT_ACCREDITED:
@@ -437,7 +289,7 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                           "(%(arrival)s to %(departure)s).", name=p.name,
                           session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
                           arrival=sl.arrival or "?", departure=sl.departure or "?")
-        out.append(Clash(kind, msg, [p], [ref(s.id)]))
+        out.append(Clash(kind, msg, [p], [scan.ref(s.id)]))
     for (a, b), group in double.items():
         sa_, sb = live[a], live[b]
         people = [person(sl) for sl in group]
@@ -449,12 +301,11 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                      len(people), names=names_, a=repr(sa_.title), b=repr(sb.title),
                      a_when=_when(sa_.starts_at, sa_.ends_at, tz),
                      b_when=_when(sb.starts_at, sb.ends_at, tz)),
-            people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
-    for (a, b), group in travel.items():
+            people, [scan.ref(a), scan.ref(b)], _room_refs(rows, sa_, sb)))
+    for (a, b), (group, gap, need) in travel.items():
         sa_, sb = live[a], live[b]
         people = [person(sl) for sl in group]
-        gap, need = travel_need[(a, b)]
-        va, vb = venue_of(sa_), venue_of(sb)
+        va, vb = scan.venue_of(sa_), scan.venue_of(sb)
         out.append(Clash(
             ClashKind.TRAVEL_TIME,
             gettext("%(names)s: %(gap)s min between %(a)s (ends %(a_end)s, %(a_venue)s) and "
@@ -463,10 +314,15 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                     a_end=_hm(sa_.ends_at, tz), a_venue=rows.venue_names.get(va or 0, "?"),
                     b=repr(sb.title), b_start=_hm(sb.starts_at, tz),
                     b_venue=rows.venue_names.get(vb or 0, "?"), need=need),
-            people, [ref(a), ref(b)], _room_refs(rows, sa_, sb)))
+            people, [scan.ref(a), scan.ref(b)], _room_refs(rows, sa_, sb)))
+    return out
 
-    # Rooms: sort by room and start, sweep.
-    in_rooms = sorted((s for s in live.values() if s.room_id is not None),
+
+def _room_clashes(scan: _Scan) -> list[Clash]:
+    """Rooms: sort by room and start, sweep once; also attendance over capacity."""
+    tz, rows = scan.tz, scan.rows
+    out: list[Clash] = []
+    in_rooms = sorted((s for s in scan.live.values() if s.room_id is not None),
                       key=lambda s: (s.room_id, s.start, s.end, s.id))
     current: list[SessionRow] = []
     for s in in_rooms:
@@ -479,7 +335,7 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                 gettext("%(room)s holds %(a)s and %(b)s at once (%(when)s).",
                         room=room.name if room else gettext("A room"), a=repr(c.title),
                         b=repr(s.title), when=_fmt(s.starts_at, tz)),
-                [], [ref(c.id), ref(s.id)], _room_refs(rows, s)))
+                [], [scan.ref(c.id), scan.ref(s.id)], _room_refs(rows, s)))
         current.append(s)
         if room and room.capacity is not None and s.expected_attendance is not None \
                 and s.expected_attendance > room.capacity:
@@ -487,32 +343,33 @@ def find_clashes(rows: ForumRows) -> list[Clash]:
                 ClashKind.OVER_CAPACITY,
                 gettext("%(session)s expects %(people)s people; %(room)s seats %(seats)s.",
                         session=repr(s.title), people=s.expected_attendance, room=room.name,
-                        seats=room.capacity), [], [ref(s.id)], _room_refs(rows, s)))
+                        seats=room.capacity), [], [scan.ref(s.id)], _room_refs(rows, s)))
+    return out
 
-    # Per session: forum dates and speaking time.
-    for s in live.values():
+
+def _session_clashes(scan: _Scan, minutes_by_session: dict[int, int]) -> list[Clash]:
+    """Per session: inside the forum's dates, and speaking time within its length."""
+    tz, rows = scan.tz, scan.rows
+    forum_lo = _epoch(day_bounds(rows.start_date, tz)[0])
+    forum_hi = _epoch(day_bounds(rows.end_date, tz)[1])
+    out: list[Clash] = []
+    for s in scan.live.values():
         if s.start < forum_lo or s.end > forum_hi:
             out.append(Clash(
                 ClashKind.OUTSIDE_FORUM,
                 gettext("%(session)s is on %(day)s, outside the forum (%(start)s to %(end)s).",
                         session=repr(s.title), day=to_zone(s.starts_at, tz).date(),
-                        start=rows.start_date, end=rows.end_date), [], [ref(s.id)],
+                        start=rows.start_date, end=rows.end_date), [], [scan.ref(s.id)],
                 _room_refs(rows, s)))
     for sid, total in minutes_by_session.items():
-        s = live[sid]
+        s = scan.live[sid]
         length = (s.end - s.start) // 60
         if total > length:
             out.append(Clash(
                 ClashKind.SPEAKING_TIME,
                 gettext("Speaking slots of %(session)s add up to %(total)s min; the session "
                         "lasts %(length)s min.", session=repr(s.title), total=total,
-                        length=length), [], [ref(s.id)], _room_refs(rows, s)))
-
-    far = _epoch(datetime.max.replace(tzinfo=UTC))
-    out.sort(key=lambda c: (c.severity != Severity.ERROR,
-                            min((live[r.id].start for r in c.sessions if r.id is not None),
-                                default=far),
-                            c.kind.value))
+                        length=length), [], [scan.ref(s.id)], _room_refs(rows, s)))
     return out
 
 

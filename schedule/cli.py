@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from delegations.auth import create_user, hash_password
+from delegations.auth import create_user, set_password
 from delegations.db import db
 from delegations.i18n import LANGUAGES, language
 from delegations.models import Delegate, Delegation, Forum, Role, User
@@ -54,7 +54,7 @@ def demo_logins(forum: Forum, password: str | None = None) -> list[tuple[str, st
         pw = password or secrets.token_urlsafe(9)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None:
-            user.password_hash = hash_password(pw)
+            set_password(user, pw)
         else:
             delegation_id = delegate_id = None
             if delegation_name:

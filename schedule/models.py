@@ -174,6 +174,9 @@ class Session(Base):
     revision: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
     # what the latest edition changed, for people told by feed or mail ("Moved from ...")
     change_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # the revision is also the optimistic version of a session edited from a form: the
+    # services raise it, every UPDATE checks it (delegations/versions.py)
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

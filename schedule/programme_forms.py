@@ -51,6 +51,7 @@ def _local(form: FlaskForm, field: StringField) -> None:
 
 class SessionForm(ColumnCheckedForm):
     model = Session
+    version = HiddenField()  # the revision the form was opened at
     zone: str | None = None  # the forum's IANA zone: times in its DST gaps are refused
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=400)])
     kind = SelectField(_l("Kind"), choices=_choices(SessionKind))

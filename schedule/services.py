@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from delegations import protocol
 from delegations.changelog import record
@@ -23,7 +24,7 @@ from delegations.timeutil import fmt_span
 
 from . import outbox, speaking
 from .change_notes import change_note
-from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot, Venue, VenueTravel
+from .models import Room, Session, SessionStatus, SpeakerRole, SpeakerSlot
 
 
 def touch_session(session: Session, actor: User | None, action: str, summary: str,
@@ -162,13 +163,14 @@ def _overlapping(b: _Booking) -> list[tuple[str, datetime, datetime]]:
 def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]]) -> str:
     with db.session.no_autoflush:
         room_name = db.session.scalar(sa.select(Room.name).where(Room.id == b.room_id))
-    where = room_name or "The room"
+    where = room_name or gettext("The room")
     if not others:
-        return (f"{where} was just booked by someone else at that time; the change was not "
-                "saved. Pick another room or time.")
+        return gettext("%(room)s was just booked by someone else at that time; the change was "
+                       "not saved. Pick another room or time.", room=where)
     names = "; ".join(f"{t!r} {fmt_span(a, z, b.timezone)}"
                       for t, a, z in others)
-    return f"{where} is already booked at that time: {names}. Pick another room or time."
+    return gettext("%(room)s is already booked at that time: %(sessions)s. Pick another room "
+                   "or time.", room=where, sessions=names)
 
 
 @contextmanager
@@ -215,13 +217,14 @@ def overlaps_among(sessions: list[Session]) -> list[tuple[Session, Session]]:
 
 def validate_session_fields(fields: dict[str, Any]) -> None:
     if not str(fields.get("title", "x")).strip():
-        raise ProgrammeError("A session needs a title.", "title")
+        raise ProgrammeError(gettext("A session needs a title."), "title")
     start, end = fields.get("starts_at"), fields.get("ends_at")
     if start is not None and end is not None and end <= start:
-        raise ProgrammeError("The session must end after it starts.", "ends_at")
+        raise ProgrammeError(gettext("The session must end after it starts."), "ends_at")
     att = fields.get("expected_attendance")
     if att is not None and att < 0:
-        raise ProgrammeError("Expected attendance cannot be negative.", "expected_attendance")
+        raise ProgrammeError(gettext("Expected attendance cannot be negative."),
+                             "expected_attendance")
 
 
 def create_session(forum: Forum, actor: User | None, **fields: Any) -> Session:
@@ -243,15 +246,17 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
                 minutes: int | None = None, remote: bool = False,
                 notes: str = "") -> SpeakerSlot:
     if delegate is None and not guest_name.strip():
-        raise ProgrammeError("Pick a delegate or give an external guest's name.", "delegate_id")
+        raise ProgrammeError(gettext("Pick a delegate or give an external guest's name."),
+                             "delegate_id")
     if delegate is not None:
         if delegate.delegation.forum_id != session.forum_id:
-            raise ProgrammeError("That delegate belongs to another forum.", "delegate_id")
+            raise ProgrammeError(gettext("That delegate belongs to another forum."), "delegate_id")
         if any(s.delegate_id == delegate.id for s in session.speaker_slots):
-            raise ProgrammeError(f"{delegate.display_name} is already in this session.",
+            raise ProgrammeError(gettext("%(name)s is already in this session.",
+                                         name=delegate.display_name),
                                  "delegate_id")
     if minutes is not None and minutes < 0:
-        raise ProgrammeError("Minutes cannot be negative.", "minutes")
+        raise ProgrammeError(gettext("Minutes cannot be negative."), "minutes")
     if order is None:
         order = max((s.order for s in session.speaker_slots), default=0) + 1
     before = outbox.snapshot(session)
@@ -324,79 +329,6 @@ def remove_speaker(slot: SpeakerSlot, actor: User | None) -> None:
     session.speaker_slots.remove(slot)
     touch_session(session, actor, "speaker:remove", f"Removed {who} from {session.title!r}")
     outbox.session_changed(session, before)
-
-
-def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,
-               **fields: Any) -> Venue:
-    name = str(fields.get("name", venue.name if venue else "")).strip()
-    if not name:
-        raise ProgrammeError("A venue needs a name.", "name")
-    clash = db.session.scalar(sa.select(Venue.id).where(
-        Venue.forum_id == forum.id, Venue.name == name,
-        Venue.id != (venue.id if venue and venue.id else -1)))
-    if clash is not None:
-        raise ProgrammeError(f"This forum already has a venue called {name!r}.", "name")
-    created = venue is None
-    if venue is None:
-        venue = Venue(forum=forum)
-        db.session.add(venue)
-    for k, v in fields.items():
-        setattr(venue, k, v.strip() if isinstance(v, str) else v)
-    db.session.flush()
-    record(actor, "venue", venue.id, "create" if created else "update",
-           f"{'Added' if created else 'Changed'} venue {venue.name!r}")
-    if not created and {"name", "address"} & set(fields):
-        refresh_sessions(Session.room_id.in_(sa.select(Room.id).where(Room.venue_id == venue.id)),
-                         actor, f"Venue {venue.name!r} changed")
-    return venue
-
-
-def set_travel(a: Venue, b: Venue, minutes: int | None, actor: User | None = None) -> None:
-    """Travel minutes between two venues, both ways (None removes it)."""
-    if a.id == b.id:
-        return
-    lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-    row = db.session.scalar(sa.select(VenueTravel).where(
-        VenueTravel.from_venue_id == lo, VenueTravel.to_venue_id == hi))
-    if minutes is None:
-        if row is not None:
-            db.session.delete(row)
-    elif minutes < 0:
-        raise ProgrammeError("Travel minutes cannot be negative.", "travel")
-    elif row is None:
-        db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=minutes))
-    elif row.minutes != minutes:
-        row.minutes = minutes
-    else:
-        return
-    db.session.flush()
-    record(actor, "venue", a.id, "travel", f"Travel {a.name!r} - {b.name!r}: {minutes} min")
-
-
-def save_room(venue: Venue, actor: User | None, room: Room | None = None,
-              **fields: Any) -> Room:
-    name = str(fields.get("name", room.name if room else "")).strip()
-    if not name:
-        raise ProgrammeError("A room needs a name.", "name")
-    if fields.get("capacity") is not None and fields["capacity"] < 0:
-        raise ProgrammeError("Capacity cannot be negative.", "capacity")
-    clash = db.session.scalar(sa.select(Room.id).where(
-        Room.venue_id == venue.id, Room.name == name,
-        Room.id != (room.id if room and room.id else -1)))
-    if clash is not None:
-        raise ProgrammeError(f"{venue.name} already has a room called {name!r}.", "name")
-    created = room is None
-    if room is None:
-        room = Room(venue=venue)
-        db.session.add(room)
-    for k, v in fields.items():
-        setattr(room, k, v.strip() if isinstance(v, str) else v)
-    db.session.flush()
-    record(actor, "room", room.id, "create" if created else "update",
-           f"{'Added' if created else 'Changed'} room {room.name!r} ({venue.name})")
-    if not created and "name" in fields:
-        refresh_sessions(Session.room_id == room.id, actor, f"Room {room.name!r} changed")
-    return room
 
 
 def _on_people_renamed(actor: User | None, delegate_ids: list[int], **_: Any) -> None:

@@ -15,11 +15,12 @@ from sqlalchemy.orm import selectinload
 from delegations.auth import manager_required
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import Delegate, Delegation, Forum
+from delegations.models import Delegate, Forum
 from delegations.timeutil import (
     parse_local,
     to_zone,
 )
+from delegations.versions import stale_form
 
 from . import clashes as clash_mod
 from . import preview, speaking
@@ -47,6 +48,7 @@ from .view_support import (
     agenda_days,
     get_in_forum,
     room_choices,
+    search_delegates,
     visible_session_or_404,
 )
 from .views import bp, viewer_zone
@@ -158,6 +160,7 @@ def session_edit(forum: str, session_id: int) -> Any:
     f = forum_or_404(forum)
     s = get_in_forum(Session, session_id, f)
     form = SessionForm(obj=s)
+    form.version.data = s.revision
     form.room_id.choices = room_choices(f)
     form.kind.data = s.kind.value
     form.status.data = s.status.value
@@ -184,6 +187,8 @@ def session_edit_post(forum: str, session_id: int) -> Any:
         cancelling = fields["status"] == SessionStatus.CANCELLED and not s.cancelled
         if cancelling:
             fields.pop("status")
+        if stale_form(s, "session", form, fields, f.timezone):
+            return _session_form_page(f, form, s)[0], 409
         try:
             changed = update_session(s, current_user, **fields)
             if cancelling:
@@ -218,20 +223,6 @@ def session_cancel(forum: str, session_id: int) -> Any:
 # ----------------------------------------------------------------------------- speakers
 
 
-def _search_delegates(f: Forum, q: str, limit: int = 30) -> list[Delegate]:
-    if not q:
-        return []
-    like = f"%{q.lower()}%"
-    name = sa.func.lower(Delegate.given_names + " " + Delegate.family_name)
-    return list(db.session.scalars(
-        sa.select(Delegate).join(Delegation)
-        .where(Delegation.forum_id == f.id,
-               sa.or_(name.like(like), sa.func.lower(Delegation.name).like(like),
-                      sa.func.lower(Delegate.family_name).like(like)))
-        .options(selectinload(Delegate.delegation))
-        .order_by(Delegation.name, Delegate.family_name).limit(limit)))
-
-
 def _assignment_clashes(f: Forum, s: Session, delegate: Delegate | None, guest: str,
                         minutes: int | None, remote: bool) -> list[clash_mod.Clash]:
     change = preview.slot_change(s.id, delegate, guest, minutes, remote)
@@ -252,7 +243,7 @@ def _picked_delegate(f: Forum, picked_id: str | None, form: SpeakerForm) -> Dele
 def _speaker_form_page(f: Forum, s: Session, form: SpeakerForm, q: str,
                        delegate: Delegate | None, preview: list[clash_mod.Clash],
                        need_confirm: bool) -> Any:
-    results = _search_delegates(f, q) if delegate is None else []
+    results = search_delegates(f, q) if delegate is None else []
     status = 200 if not (form.errors or form.form_errors) else 422
     return render_template(
         "schedule/speaker_form.html", forum=f, s=s, form=form, q=q, results=results,

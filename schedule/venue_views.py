@@ -23,10 +23,8 @@ from .models import (
 from .programme_forms import RoomForm, VenueForm
 from .services import (
     ProgrammeError,
-    save_room,
-    save_venue,
-    set_travel,
 )
+from .venue_services import save_room, save_venue, set_travel
 from .view_support import (
     get_in_forum,
 )

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from delegations.access import get_or_404_for
 from delegations.db import db
-from delegations.models import Delegate, Forum
+from delegations.models import Delegate, Delegation, Forum
 from delegations.timeutil import to_zone
 
 from .models import Room, Session, SpeakerSlot, Venue
@@ -52,3 +52,18 @@ def session_load_options() -> list[Any]:
         selectinload(Session.speaker_slots).selectinload(SpeakerSlot.delegate)
         .selectinload(Delegate.delegation),
     ]
+
+
+def search_delegates(f: Forum, q: str, limit: int = 30) -> list[Delegate]:
+    """Delegates of the forum whose name or delegation contains ``q`` (the speaker picker)."""
+    if not q:
+        return []
+    like = f"%{q.lower()}%"
+    name = sa.func.lower(Delegate.given_names + " " + Delegate.family_name)
+    return list(db.session.scalars(
+        sa.select(Delegate).join(Delegation)
+        .where(Delegation.forum_id == f.id,
+               sa.or_(name.like(like), sa.func.lower(Delegation.name).like(like),
+                      sa.func.lower(Delegate.family_name).like(like)))
+        .options(selectinload(Delegate.delegation))
+        .order_by(Delegation.name, Delegate.family_name).limit(limit)))

@@ -1,4 +1,4 @@
-"""Shared helpers for the accreditation tests (issue 3): a small forum with Unicode city
+"""Shared helpers for the accreditation tests: a small forum with Unicode city
 names and a partner organisation, and roster CSV text built from rows."""
 
 from __future__ import annotations
@@ -72,3 +72,27 @@ def login_as(client: Any, make_user: Callable[..., Any], role: Role, **kw: Any) 
     user = make_user(role, **kw)
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     return user
+
+
+def follow_import(client: Any, r: Any, timeout: float = 120) -> Any:
+    """Follow an import from the upload's answer to the job's page, reloading it as a
+    browser does (its Refresh header) until the job has finished checking or writing."""
+    import time
+
+    from flask import g
+
+    deadline = time.monotonic() + timeout
+    url = None
+    while r.status_code in (302, 303) or "Refresh" in r.headers:
+        assert time.monotonic() < deadline, "the import job did not finish"
+        if r.status_code in (302, 303):
+            url = r.headers["Location"]
+        else:
+            time.sleep(0.1)
+        # the test's app context is every request's: end its snapshot, forget its user
+        from delegations.db import db
+
+        db.session.rollback()
+        g.pop("_login_user", None)
+        r = client.get(url)
+    return r

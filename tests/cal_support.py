@@ -1,5 +1,5 @@
-"""Helpers for the calendar and briefing-book tests: run the shared checkers when they are
-there (../shared/tools), and always also parse with a Python reader."""
+"""Helpers for the calendar and briefing-book tests: run the shared checkers (../shared/tools;
+a test fails when they are missing) and also parse with a Python reader."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from typing import Any
 
 from icalendar import Calendar
 
-from tests.conftest import TOOLS
-
-ICAL_CHECK = TOOLS / "ical-check"
-PDF_CHECK = TOOLS / "pdf-check"
+from tests.conftest import require_tool
 
 
 def parse_ics(data: bytes) -> list[Any]:
@@ -26,13 +23,12 @@ def parse_ics(data: bytes) -> list[Any]:
 
 
 def ical_check(data: bytes, tmp_path: Path, *, tz: str | None = None,
-               expect_events: int | None = None) -> list[dict[str, Any]] | None:
-    """Run ../shared/tools/ical-check --json; None when the tool is not there."""
-    if not ICAL_CHECK.exists():
-        return None
+               expect_events: int | None = None) -> list[dict[str, Any]]:
+    """Run ../shared/tools/ical-check --json (the test fails when it is missing)."""
+    ical_check_tool = require_tool("ical-check")
     f = tmp_path / f"feed-{abs(hash(data))}.ics"
     f.write_bytes(data)
-    cmd = [str(ICAL_CHECK), str(f), "--json"]
+    cmd = [str(ical_check_tool), str(f), "--json"]
     if tz:
         cmd += ["--tz", tz]
     if expect_events is not None:
@@ -44,11 +40,9 @@ def ical_check(data: bytes, tmp_path: Path, *, tz: str | None = None,
 
 
 def pdf_check(pdf: Path, *expect: str, png: Path | None = None,
-              min_pages: int = 1) -> str | None:
+              min_pages: int = 1) -> str:
     """Run ../shared/tools/pdf-check with outline and embedded fonts required."""
-    if not PDF_CHECK.exists():
-        return None
-    cmd = [str(PDF_CHECK), str(pdf), "--require-outline", "--require-embedded-fonts",
+    cmd = [str(require_tool("pdf-check")), str(pdf), "--require-outline", "--require-embedded-fonts",
            "--min-pages", str(min_pages)]
     for e in expect:
         cmd += ["--expect-text", e]

@@ -50,7 +50,7 @@ from schedule.models import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-TOOLS = SHARED / "tools"
+TOOLS = Path(os.environ.get("FORUM_DESK_TOOLS", SHARED / "tools"))
 if TOOLS.exists() and not os.access(TOOLS, os.W_OK):
     # the checkers install their readers into tools/.cache; elsewhere when shared/ is read-only
     os.environ.setdefault("CHECK_TOOLS_CACHE",
@@ -73,6 +73,16 @@ def worker_database_url(url: str | None) -> str | None:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine.dispose()
     return given.set(database=name).render_as_string(hide_password=False)
+
+
+def require_tool(name: str) -> Path:
+    """A shared checker (ical-check, pdf-check, forum_gen.py): a test that needs one fails,
+    never skips, when it is missing, so a CI without the tools cannot pass by accident."""
+    path = TOOLS / name if "/" not in name else SHARED / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: check out the shared tools beside this repository "
+                    "(or set FORUM_DESK_TOOLS to their folder)", pytrace=False)
+    return path
 
 
 TEST_DATABASE_URL = worker_database_url(os.environ.get("TEST_DATABASE_URL"))

@@ -1,4 +1,4 @@
-"""Browser test (issue 3): a coordinator imports a CSV into the demo forum, sees the error
+"""Browser test: a coordinator imports a CSV into the demo forum, sees the error
 report, fixes the file and imports it, then approves a delegate. Real Chromium, real forms
 with CSRF. Screenshots are kept under tmp_path (and $FORUM_DESK_ARTIFACTS)."""
 
@@ -54,7 +54,9 @@ def test_coordinator_imports_fixes_and_approves(live_server, page, tmp_path, dem
     page.set_input_files("input[name=file]", str(bad))
     page.click("text=Check the file")
     report = page.locator("table.import-errors")
-    assert "3 of 4 rows have problems. Nothing was imported." in page.content()
+    report.wait_for(timeout=60_000)  # the job's page reloads itself until the check is done
+    assert "3 of 4 rows have problems." in page.content()
+    assert "Nothing was imported." in page.content()
     lines = report.locator("tbody tr td.num").all_inner_texts()
     assert lines == ["3", "4", "5"]
     text = report.inner_text()
@@ -70,9 +72,11 @@ def test_coordinator_imports_fixes_and_approves(live_server, page, tmp_path, dem
     page.click("text=Upload a corrected file")
     page.set_input_files("input[name=file]", str(fixed))
     page.click("text=Check the file")
+    page.locator("text=All 4 rows are valid").wait_for(timeout=60_000)
     assert "All 4 rows are valid: 4 new delegates" in page.content()
     page.click("text=Import 4 rows")
-    assert "delegates added" in page.locator(".flash").first.inner_text()
+    page.locator(".flash >> text=delegates added").wait_for(timeout=60_000)
+    page.click("text=See the roster")
     assert page.locator("table.roster").get_by_text("Conceição, Maria Helena").count() == 1
     shot(page, tmp_path, "accr-roster")
 

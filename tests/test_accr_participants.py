@@ -1,4 +1,4 @@
-"""The list of participants (issue 3): protocol order, CSV and PDF, non-Latin names as real
+"""The list of participants: protocol order, CSV and PDF, non-Latin names as real
 text with embedded fonts, checked with pypdf and with ../shared/tools/pdf-check."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from delegations.db import db
 from delegations.models import AccreditationStatus, Capacity, Level, Role
 from delegations.participants import participants, participants_csv, participants_pdf
 from tests.accr_support import login_as, make_world
-from tests.conftest import TOOLS, keep_artifact
+from tests.conftest import keep_artifact, require_tool
 
 S = AccreditationStatus
 
@@ -91,16 +91,15 @@ def test_participants_pdf(app, world, tmp_path):
             assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), f
     assert any("CJK" in str(f) for f in fonts) and any("Arab" in str(f) for f in fonts)
 
-    if TOOLS.exists():
-        r = subprocess.run([str(TOOLS / "pdf-check"), str(path), "--expect-text", "São Paulo",
-                            "--expect-text", "Montréal", "--expect-text", "Valérie Plante",
-                            "--require-embedded-fonts", "--png", str(tmp_path / "png")],
-                           capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert r.stdout.strip().splitlines()[-1].startswith("pdf-check: OK")
-        pngs = sorted((tmp_path / "png").glob("page-*.png"))
-        assert pngs
-        keep_artifact(pngs[0], "participants-page-1.png")
+    r = subprocess.run([str(require_tool("pdf-check")), str(path), "--expect-text", "São Paulo",
+                        "--expect-text", "Montréal", "--expect-text", "Valérie Plante",
+                        "--require-embedded-fonts", "--png", str(tmp_path / "png")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1].startswith("pdf-check: OK")
+    pngs = sorted((tmp_path / "png").glob("page-*.png"))
+    assert pngs
+    keep_artifact(pngs[0], "participants-page-1.png")
 
 
 def test_participants_cli(runner, world, tmp_path):

@@ -1,4 +1,4 @@
-"""Accreditation (issue 3): the status pipeline with who and when, documents, quotas,
+"""Accreditation: the status pipeline with who and when, documents, quotas,
 deadlines, bulk actions and the coordinator dashboard."""
 
 from __future__ import annotations

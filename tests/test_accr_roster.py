@@ -1,4 +1,4 @@
-"""Rosters (issue 3): create, edit and remove delegations and delegates; forms keep what
+"""Rosters: create, edit and remove delegations and delegates; forms keep what
 was typed; search and sort with Unicode; photo uploads checked by content."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every route of issue 3 for every role: coordinator, focal point of the delegation, focal
+"""Every roster and accreditation route for every role: coordinator, focal point of the delegation, focal
 point of another delegation, delegate (own record), anonymous. On the demo forum."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ CASES = [
     ("GET", "/{f}/roster/export.csv", M),
     ("GET", "/{f}/roster/export.xlsx", M),
     ("GET", "/{f}/roster/import", M),
+    ("GET", "/{f}/roster/import/jobs/{nojob}", (404, 403, 403, 403, 302)),
     ("GET", "/{f}/participants.csv", M),
     ("GET", "/{f}/participants.pdf", M),
     ("GET", "/{f}/deadlines/", M),
@@ -47,7 +48,7 @@ CASES = [
     ("GET", "/{f}/delegates/{me}/document?kind=photo", (404, 404, 403, 404, 302)),
     ("POST", "/{f}/roster/bulk", (302, 302, 302, 403, 302)),
     ("POST", "/{f}/roster/import", (400, 403, 403, 403, 302)),
-    ("POST", "/{f}/roster/import/confirm", (302, 403, 403, 403, 302)),
+    ("POST", "/{f}/roster/import/jobs/{nojob}/confirm", (404, 403, 403, 403, 302)),
     ("POST", "/{f}/deadlines/", (400, 403, 403, 403, 302)),
     ("POST", "/{f}/deadlines/delete", (404, 403, 403, 403, 302)),
     ("POST", "/{f}/quotas/", (400, 403, 403, 403, 302)),
@@ -79,7 +80,7 @@ def ids(demo_forum, make_user):
     stranger = milan.delegates[0].id
     deadline = demo_forum.deadlines[0].id
     return {"f": demo_forum.short_name, "own": freetown.id, "other": milan.id, "me": me,
-            "mate": mate, "stranger": stranger, "deadline": deadline}
+            "mate": mate, "stranger": stranger, "deadline": deadline, "nojob": 999}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -17,11 +17,12 @@ def test_login_page_and_wrong_password(client, make_user):
 
 
 def test_login_then_logout(client, auth, make_user, make_forum):
-    make_forum()
+    forum = make_forum()
     make_user(Role.COORDINATOR, email="coord@example.org")
     r = auth.login("coord@example.org")
     assert r.status_code == 302
-    assert client.get("/").status_code in (200, 302)
+    r = client.get("/")  # the only forum: straight to its first page
+    assert r.status_code == 302 and r.headers["Location"] == f"/{forum.short_name}/"
     auth.logout()
     r = client.get("/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]

@@ -304,7 +304,7 @@ def test_renaming_a_room_or_a_speaker_reaches_the_feed(client, auth, world):
     """A change outside the session (room name, a co-speaker's name) still updates the
     calendar: the sessions concerned get a new SEQUENCE, and the ETag changes."""
     from delegations import roster
-    from schedule.services import save_room
+    from schedule.venue_services import save_room
 
     auth.login("mayor@example.org")
     url = f"/NY22/calendar/delegates/{world['mayor'].id}.ics"

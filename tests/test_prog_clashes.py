@@ -11,7 +11,7 @@ from delegations.db import db
 from delegations.models import AccreditationStatus
 from schedule.clashes import ClashKind, Severity, forum_clashes
 from schedule.models import SessionStatus, VenueTravel
-from schedule.services import set_travel
+from schedule.venue_services import set_travel
 
 
 def ny(day: int, hh: int, mm: int = 0) -> datetime:

@@ -5,24 +5,21 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from bench.forumbench import load_forum_bench
 from delegations.db import db
 from delegations.models import Delegate, Delegation
 from schedule.models import Room, Session, SpeakerSlot, Venue
+from tests.conftest import require_tool
 
-GEN = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "forum_gen.py"
 
-
-@pytest.mark.skipif(not GEN.exists(), reason="forum_gen.py not available")
 def test_load_forum_bench(app: Any, tmp_path: Any) -> None:
+    gen = require_tool("bench/forum_gen.py")
     out = tmp_path / "f.json"
-    subprocess.run([sys.executable, str(GEN), "--sessions", "40", "--rooms", "auto", "--days",
+    subprocess.run([sys.executable, str(gen), "--sessions", "40", "--rooms", "auto", "--days",
                     "5", "--speakers", "120", "--out", str(out)], check=True,
                    capture_output=True)
     forum = load_forum_bench(out)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from delegations.db import db
+from delegations.headers import SECRET_LINK_BLUEPRINTS
 from delegations.models import Delegate, Delegation, Role
 from schedule.models import Room, Session, Venue
 from tests.conftest import PASSWORD
@@ -47,6 +48,7 @@ def url_arguments(forum: Any) -> dict[str, Any]:
         "day": "2022-05-17",
         "token": "not-a-real-token",
         "filename": "app.css",
+        "job_id": 1,
         "batch_id": 1,
         "invitation_id": 1,
         "user_id": 1,
@@ -62,6 +64,25 @@ def routes(app: Any) -> list[tuple[str, str, frozenset[str]]]:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, frozenset(rule.arguments)))
+    return out
+
+
+def header_problems(r: Any, endpoint: str) -> list[str]:
+    """The security headers every response carries (see delegations/headers.py)."""
+    h, out = r.headers, []
+    csp = h.get("Content-Security-Policy", "")
+    for part in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"):
+        if part not in csp:
+            out.append(f"CSP lacks {part}")
+    if "unsafe-inline" in csp.split("script-src")[1].split(";")[0]:
+        out.append("CSP allows inline script")
+    if h.get("X-Content-Type-Options") != "nosniff":
+        out.append("no nosniff")
+    secret = endpoint.split(".")[0] in SECRET_LINK_BLUEPRINTS  # show or are secret links
+    if h.get("Referrer-Policy") != ("no-referrer" if secret else "same-origin"):
+        out.append(f"Referrer-Policy {h.get('Referrer-Policy')}")
+    if "Strict-Transport-Security" in h:
+        out.append("HSTS over plain http")
     return out
 
 
@@ -105,6 +126,7 @@ def test_every_route_for_every_role(walker, role):
             r = client.open(url, method=method)
             code = r.status_code
             where = f"{method} {url} as {role}: {code}"
+            problems += [f"{where}: {p}" for p in header_problems(r, rule.endpoint)]
             if code >= 500:
                 problems.append(where + " (server error)")
             elif role == "anonymous" and not public:
@@ -126,3 +148,11 @@ def test_every_route_for_every_role(walker, role):
                 problems.append(where + " (refused a role the view allows)")
     assert seen > 5
     assert not problems, "\n".join(problems)
+
+
+def test_hsts_over_https_only(walker):
+    app, _ = walker
+    client = app.test_client()
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    r = client.get("/login", base_url="https://desk.example.org")
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -12,7 +12,7 @@ from delegations.db import db
 from delegations.models import Forum, Role
 from schedule.forum_io import export_forum
 from schedule.models import Room, Venue, VenueTravel
-from schedule.services import set_travel
+from schedule.venue_services import set_travel
 
 FORM = {"start_from": "blank", "name": "Global Refugee Forum 2027", "short_name": "GRF2027",
         "series": "GRF", "timezone": "Europe/Zurich", "start_date": "2027-12-13",

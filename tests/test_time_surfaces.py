@@ -74,5 +74,5 @@ def test_every_surface_agrees_with_zoneinfo_across_a_change(
     # the clash messages
     (clash,) = [c for c in forum_clashes(forum) if c.kind == ClashKind.PERSON_DOUBLE_BOOKED]
     a, b = times["After"], times["Clashing"]
-    assert f"({a[0].astimezone(NY):%a %d %b %H:%M}-{hm(a[1], NY)})" in clash.message
-    assert f"({b[0].astimezone(NY):%a %d %b %H:%M}-{hm(b[1], NY)})" in clash.message
+    assert f"({a[0].astimezone(NY):%a %d %b %H:%M}–{hm(a[1], NY)})" in clash.message
+    assert f"({b[0].astimezone(NY):%a %d %b %H:%M}–{hm(b[1], NY)})" in clash.message
