@@ -32,7 +32,7 @@ from delegations.db import db, utcnow
 from delegations.forums import forum_or_404
 from delegations.timeutil import parse_local
 
-from . import mailer
+from . import mailer, preview
 from .mail_render import opt_out_email
 from .models import Session
 from .outbox import WRITTEN, MailMessage, MailOptOut, MailStatus
@@ -169,8 +169,11 @@ def _session_by_uid(uid: str) -> Session:
 @click.argument("uid")
 @click.argument("start")
 @click.argument("end")
-def move_command(uid: str, start: str, end: str) -> None:
-    """Move session UID to START-END (venue time, e.g. 2022-05-17T11:00, or with an offset)."""
+@click.option("--confirm", is_flag=True,
+              help="Move even though the move creates the clashes it lists.")
+def move_command(uid: str, start: str, end: str, confirm: bool) -> None:
+    """Move session UID to START-END (venue time, e.g. 2022-05-17T11:00, or with an offset).
+    The clashes the move would create are listed first; without --confirm they stop it."""
     begin_programme_write()
     s = _session_by_uid(uid)
     tz = s.forum.timezone
@@ -178,6 +181,14 @@ def move_command(uid: str, start: str, end: str) -> None:
         starts_at, ends_at = parse_local(start, tz), parse_local(end, tz)
     except ValueError as exc:
         raise click.ClickException(f"not a date and time: {exc}") from exc
+    clashes = preview.clashes_created(s.forum, preview.SessionChange(
+        s.id, s.title, starts_at, ends_at, s.room_id, s.official, s.expected_attendance,
+        s.cancelled)) if ends_at > starts_at else []  # else the service says what is wrong
+    for c in clashes:
+        click.echo(f"{c.severity.value.upper():7} {c.kind.value}: {c.message}", err=True)
+    if clashes and not confirm:
+        raise click.ClickException(f"the move would create {len(clashes)} clash(es); "
+                                   "nothing was changed (--confirm to move anyway)")
     try:
         changed = update_session(s, None, starts_at=starts_at, ends_at=ends_at)
     except ProgrammeError as exc:

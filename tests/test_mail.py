@@ -144,6 +144,10 @@ def test_moving_by_the_cli_a_private_meeting_tells_only_its_participants(
     old_home_end = to_zone(dsg.ends_at, "America/Sao_Paulo").strftime("%H:%M")
     r = runner.invoke(args=["schedule", "move", "imrf2022-dsg@forum-desk",
                             "2022-05-17T12:00", "2022-05-17T13:00"])
+    # the move's clash is listed first and stops it; confirmed, it goes through
+    assert r.exit_code == 1 and "travel_time" in r.output and "nothing was changed" in r.output
+    r = runner.invoke(args=["schedule", "move", "imrf2022-dsg@forum-desk",
+                            "2022-05-17T12:00", "2022-05-17T13:00", "--confirm"])
     assert r.exit_code == 0, r.output
     assert f"sent {len(people)}, failed 0" in send(runner)
     got = smtp.by_recipient()
@@ -366,7 +370,7 @@ def test_the_job_queue_sends_once_the_change_is_committed(app, client, auth, run
         # the command line leaves sending to workers or `flask mail send` (its process
         # ends at once); a web request hands it to the job queue
         r = runner.invoke(args=["schedule", "move", "imrf2022-rt1@forum-desk",
-                                "2022-05-17T11:00", "2022-05-17T14:00"])
+                                "2022-05-17T11:00", "2022-05-17T14:00", "--confirm"])
         assert r.exit_code == 0
         jobs.wait_idle(app)
         assert smtp.received == []
@@ -400,7 +404,7 @@ def test_the_job_queue_sends_once_the_change_is_committed(app, client, auth, run
 def test_each_person_reads_it_in_their_language(app, runner, demo_forum, smtp):
     """The mayor of Montréal lists French first; the mayor of Freetown, English."""
     runner.invoke(args=["schedule", "move", "imrf2022-press@forum-desk",
-                        "2022-05-18T12:00", "2022-05-18T12:45"])
+                        "2022-05-18T12:00", "2022-05-18T12:45", "--confirm"])
     assert "sent 8, failed 0" in send(runner)
     got = smtp.by_recipient()
     plante = got["valerie.plante@demo.forumdesk.example"][0]
@@ -439,7 +443,7 @@ def test_one_digest_for_a_delegation_whatever_changed_in_the_window(app, runner,
     app.config["MAIL_COALESCE_SECONDS"] = 300
     runner.invoke(args=["schedule", "cancel", "imrf2022-press@forum-desk"])
     runner.invoke(args=["schedule", "move", "imrf2022-policy-debate@forum-desk",
-                        "2022-05-18T16:00", "2022-05-18T18:00"])
+                        "2022-05-18T16:00", "2022-05-18T18:00", "--confirm"])
     r = mailer.deliver_pending(datetime.now(UTC) + timedelta(seconds=301))
     assert r.failed == 0
     got = smtp.by_recipient()
