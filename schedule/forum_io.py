@@ -300,7 +300,8 @@ class _Reader:
         c = self.c
         for i, so in enumerate(c.arr(data.get("sessions"), "sessions")):
             p = f"sessions[{i}]"
-            se = self.session(c.obj(so, p), p)
+            so = c.obj(so, p)  # a session that is not an object is reported, then skipped
+            se = self.session(so, p)
             for j, sp in enumerate(c.arr(so.get("speakers"), f"{p}.speakers")):
                 spp = f"{p}.speakers[{j}]"
                 se.speaker_slots.append(self.speaker(c.obj(sp, spp), spp, j))
