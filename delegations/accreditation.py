@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from . import changelog
 from .db import db, utcnow
@@ -131,12 +132,14 @@ def not_ready(deadline: Deadline, acc: Accreditation) -> list[str]:
         return []
     reasons = []
     if acc.status not in READY_FOR[deadline.kind]:
-        want = " or ".join(s.label.lower() for s in READY_FOR[deadline.kind])
-        reasons.append(f"{acc.status.label.lower()}, needs to be {want}")
+        want = gettext(" or ").join(s.label.lower() for s in READY_FOR[deadline.kind])
+        reasons.append(gettext("%(status)s, needs to be %(wanted)s",
+                               status=acc.status.label.lower(), wanted=want))
     if deadline.kind in (DeadlineKind.NOMINATIONS_CLOSE, DeadlineKind.CONFIRMATION_CLOSE):
         missing = missing_documents(acc)
         if missing:
-            reasons.append("missing " + ", ".join(k.label for k in missing))
+            reasons.append(gettext("missing %(documents)s",
+                                   documents=", ".join(k.label for k in missing)))
     return reasons
 
 
@@ -183,14 +186,16 @@ def bulk_action(delegates: Iterable[Delegate], action: str, actor: User) -> Bulk
     for person in delegates:
         acc = person.accreditation
         if acc is None:
-            result.skipped.append(f"{person.full_name}: no accreditation yet")
+            result.skipped.append(gettext("%(name)s: no accreditation yet",
+                                          name=person.full_name))
             continue
         if action.startswith("document:"):
             kind = DocumentKind(action.split(":", 1)[1])
             if kind not in required_documents(acc.route):
                 result.skipped.append(
-                    f"{person.full_name}: the {acc.route.label.lower()} route does not need a "
-                    f"{kind.label.lower()}")
+                    gettext("%(name)s: the %(route)s route does not need a %(document)s",
+                            name=person.full_name, route=acc.route.label.lower(),
+                            document=kind.label.lower()))
                 continue
             mark_document_received(acc, kind, actor)
             result.done.append(person.full_name)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from . import account_views, invitation_views, nav, self_views, write_preview
+from .timeutil import days
+from .zones import picker_zones
 
 
 def init_app(app: Flask) -> None:
     write_preview.init_app(app)
+    # zone pickers list the forum's people's zones first; filters list the forum's days
+    app.jinja_env.globals["picker_zones"] = picker_zones
+    app.jinja_env.globals["forum_days"] = lambda f: days(f.start_date, f.end_date)
     app.register_blueprint(invitation_views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(self_views.bp)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from . import changelog
@@ -262,31 +263,34 @@ def sniff(data: bytes) -> str | None:
 def check_image(data: bytes) -> str:
     """'jpeg' or 'png' when ``data`` is a real image of at most 2 MB; else UploadError."""
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(gettext("The file is empty."))
     if len(data) > PHOTO_MAX_BYTES:
-        raise UploadError(f"The photo is {len(data) / 1024 / 1024:.1f} MB; at most 2 MB.")
+        raise UploadError(gettext("The photo is %(size)s MB; at most 2 MB.",
+                                  size=f"{len(data) / 1024 / 1024:.1f}"))
     kind = sniff(data)
     if kind not in ("jpeg", "png"):
-        raise UploadError("The photo must be a JPEG or PNG image (this file is not, whatever "
-                          "its name says).")
+        raise UploadError(gettext("The photo must be a JPEG or PNG image (this file is not, "
+                                  "whatever its name says)."))
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise UploadError("The photo looks like a JPEG or PNG but cannot be read.") from e
+        raise UploadError(gettext("The photo looks like a JPEG or PNG but cannot be read.")) \
+            from e
     return kind
 
 
 def check_document(data: bytes) -> str:
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(gettext("The file is empty."))
     if len(data) > DOCUMENT_MAX_BYTES:
-        raise UploadError(f"The file is {len(data) / 1024 / 1024:.1f} MB; at most 5 MB.")
+        raise UploadError(gettext("The file is %(size)s MB; at most 5 MB.",
+                                  size=f"{len(data) / 1024 / 1024:.1f}"))
     kind = sniff(data)
     if kind is None:
-        raise UploadError("Documents must be PDF, JPEG or PNG files.")
+        raise UploadError(gettext("Documents must be PDF, JPEG or PNG files."))
     return kind
 
 

@@ -86,6 +86,13 @@ def _plan(job: ImportJob, forum: Forum, state: str) -> Any:
     return plan
 
 
+def _new_delegations(plan: Any) -> str:
+    """The delegations the import creates, as the preview and the result list them."""
+    names = [f"{d.name} ({d.country})" for d in plan.new_delegations[:50]]
+    more = len(plan.new_delegations) - len(names)
+    return ", ".join(names) + (f" (+{more})" if more > 0 else "")
+
+
 def run_import_check(job_id: int) -> None:
     """The preview: check every row, keep the counts and the bad rows."""
     job = db.session.get(ImportJob, job_id)
@@ -96,7 +103,7 @@ def run_import_check(job_id: int) -> None:
         if plan is not None:
             _finish(job, "checked", total_rows=plan.total, done_rows=plan.total,
                     created=plan.creates, updated=plan.updates - plan.unchanged,  # changed
-                    unchanged=plan.unchanged, message="")
+                    unchanged=plan.unchanged, message=_new_delegations(plan))
     except Exception as e:  # the page must say so; the job is not retried
         log.exception("import job %s failed", job_id)
         db.session.rollback()
@@ -133,11 +140,13 @@ def run_import_write(job_id: int) -> None:
         job.state, job.done_rows, job.updated_at = "writing", 0, utcnow()
         db.session.commit()  # others see it: a second import of this forum waits
         _report(job.id, "writing", 0)
+        new_delegations = _new_delegations(plan)
         created, updated = apply_plan(forum, plan, actor, job.filename,
                                       lambda n: _report(job_id, "writing", n))
         job = db.session.get(ImportJob, job_id)
         _finish(job, "done", total_rows=plan.total, done_rows=plan.total, created=created,
-                updated=updated, unchanged=plan.total - created - updated, message="")
+                updated=updated, unchanged=plan.total - created - updated,
+                message=new_delegations)
     except RosterChanged:
         db.session.rollback()
         _finish(db.session.get(ImportJob, job_id), "failed",

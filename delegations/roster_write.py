@@ -17,8 +17,15 @@ import sqlalchemy as sa
 
 from . import changelog
 from .db import db, utcnow
-from .models import Accreditation, Delegate, Forum, User
-from .roster_check import ACC_FIELDS, PERSON_FIELDS, ImportPlan, PlannedRow, key_name
+from .models import Accreditation, Delegate, Delegation, Forum, User
+from .roster_check import (
+    ACC_FIELDS,
+    PERSON_FIELDS,
+    DelegationRef,
+    ImportPlan,
+    PlannedRow,
+    key_name,
+)
 from .status import TIMESTAMP_FIELD, history_entry, record_statuses, status_labels
 
 BATCH = 2000
@@ -85,6 +92,7 @@ def apply_plan(forum: Forum, plan: ImportPlan, actor: User | None, filename: str
     _one_import_at_a_time(sa.inspect(forum).identity[0])
     now = utcnow()
     done = 0
+    _create_delegations(forum, plan, actor)
     changed = [r for r in plan.rows if r.existing is not None]
     new_rows = [r for r in plan.rows if r.existing is None]
     history: list[dict[str, Any]] = []
@@ -210,6 +218,25 @@ def _acc_ids_in_batches(forum: Forum, pids: list[int]) -> dict[int, int]:
             .where(Accreditation.forum_id == forum.id,
                    Accreditation.delegate_id.in_(batch))).all())
     return out
+
+
+def _create_delegations(forum: Forum, plan: ImportPlan, actor: User | None) -> None:
+    """The delegations the check planned (cities new to the roster, with their country),
+    created first so that their people go in with the same batched INSERTs."""
+    if not plan.new_delegations:
+        return
+    real: dict[int, DelegationRef] = {}
+    for ref in plan.new_delegations:
+        d = Delegation(forum_id=forum.id, name=ref.name, country=ref.country)
+        db.session.add(d)
+        db.session.flush()
+        real[ref.id] = DelegationRef(d.id, d.name, d.country)
+        changelog.record(actor, "delegation", d.id, "create",
+                         f"{d.name} ({d.country}), from a roster import")
+    for r in plan.rows:
+        if r.delegation.id in real:
+            r.delegation = real[r.delegation.id]
+    plan.new_delegations = []
 
 
 def _name(r: PlannedRow) -> tuple[str, str]:

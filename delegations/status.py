@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from .db import db, utcnow
 from .models import Accreditation, AccreditationStatus, ChangeLog, Role, User
@@ -66,17 +67,20 @@ def check_transition(old: AccreditationStatus, new: AccreditationStatus,
                      actor: User | None) -> None:
     """Raise TransitionError, with a message for people, unless ``old`` may go to ``new``."""
     if new == old:
-        raise TransitionError(f"The accreditation is already {old.label.lower()}.")
+        raise TransitionError(gettext("The accreditation is already %(status)s.",
+                                      status=old.label.lower()))
     if new not in TRANSITIONS[old]:
-        nexts = ", ".join(s.label for s in TRANSITIONS[old]) or "none (this is the last step)"
-        raise TransitionError(
-            f"Cannot go from {old.label} to {new.label}. "
-            f"Allowed next steps from {old.label}: {nexts}.")
+        nexts = ", ".join(s.label for s in TRANSITIONS[old]) \
+            or gettext("none (this is the last step)")
+        raise TransitionError(gettext(
+            "Cannot go from %(old)s to %(new)s. Allowed next steps from %(old)s: %(next)s.",
+            old=old.label, new=new.label, next=nexts))
     if actor is not None and actor.role == Role.DESK:
         if new not in DESK_STEPS:
-            raise TransitionError("The badge desk can only record a badge as collected.")
+            raise TransitionError(gettext("The badge desk can only record a badge as collected."))
     elif actor is not None and not actor.is_manager and new in MANAGER_ONLY:
-        raise TransitionError(f"Only a coordinator can mark an accreditation {new.label.lower()}.")
+        raise TransitionError(gettext("Only a coordinator can mark an accreditation %(status)s.",
+                                      status=new.label.lower()))
 
 
 def change_status(acc: Accreditation, new: AccreditationStatus | str, actor: User | None,

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         feed_store,
         feed_views,
         grid_views,  # noqa: F401
+        invitation_mail,
         preview,
         services,
         session_views,  # noqa: F401
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     preview.init_app(app)  # the clash preview the people screens ask before a write
     setup_views.init_app(app)
     services.connect_signals()  # keeps a module-level receiver: connecting twice is a no-op
+    invitation_mail.connect()  # invitations also go out through the mail outbox
 
     # Programme changes by e-mail: the outbox, its sender and the CLI.
     from . import mail_views

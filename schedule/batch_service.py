@@ -197,6 +197,7 @@ def readable(exc: BaseException) -> str:
 
 
 def _finish_failed(item_id: int, attempt: int | None, reason: str) -> None:
+    db.session.rollback()  # a fresh transaction that starts by writing (see run_item)
     table = BookBatchItem.__table__
     cond = [table.c.id == item_id, table.c.status.in_(OPEN)]
     if attempt is not None:

@@ -128,7 +128,8 @@ def token_feed(token: str) -> Any:
 # --------------------------------------------------------------------------- subscription page
 
 
-def _subscribe_context(f: Forum) -> dict[str, Any]:
+def _subscribe_context(f: Forum, picked: int | None = None) -> dict[str, Any]:
+    """``picked``: the delegation to show to a coordinator (else the URL's delegation_id)."""
     user: User = current_user
     delegate = user.delegate if user.delegate is not None and \
         user.delegate.delegation.forum_id == f.id else None
@@ -137,7 +138,7 @@ def _subscribe_context(f: Forum) -> dict[str, Any]:
             and user.delegation.forum_id == f.id:
         delegation = user.delegation
     elif user.is_manager:
-        picked = request.args.get("delegation_id", type=int)
+        picked = picked or request.args.get("delegation_id", type=int)
         if picked:
             delegation = get_or_404_for(user, Delegation, picked, f)
     can_manage_delegation = delegation is not None and can_edit(user, delegation)
@@ -191,13 +192,18 @@ def _token_owner(f: Forum, *, delegate_id: int | None = None,
 
 
 def _issue(f: Forum, owner: dict[str, int]) -> Response:
-    """Issue a new secret feed link (revoking the old one) and show it, this once."""
-    _, plain = feeds.issue_token(current_user, **owner)
+    """Issue a new secret feed link and show it, this once, on the page of whoever it is
+    for. The old link keeps working unless "revoke and replace" was chosen."""
+    replace = request.form.get("replace") == "1"
+    _, plain = feeds.issue_token(current_user, replace=replace, **owner)
     db.session.commit()
-    ctx = _subscribe_context(f)
     kind, owner_id = ("delegate", owner["delegate_id"]) if "delegate_id" in owner \
         else ("delegation", owner["delegation_id"])
-    ctx["new_link"] = {"kind": kind, "owner_id": owner_id, **feed_links(plain)}
+    delegation_id = owner_id if kind == "delegation" else \
+        db.session.scalar(sa.select(Delegate.delegation_id).where(Delegate.id == owner_id))
+    ctx = _subscribe_context(f, delegation_id)
+    ctx["new_link"] = {"kind": kind, "owner_id": owner_id, "replaced": replace,
+                       **feed_links(plain)}
     resp = Response(render_template("calendars/subscribe.html", **ctx))
     resp.headers["Cache-Control"] = "no-store"
     return resp

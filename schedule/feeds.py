@@ -1,8 +1,10 @@
 """Secret calendar-feed tokens of delegates and delegations.
 
 A token is ``secrets.token_urlsafe(24)`` (192 bits). Only its SHA-256 is stored; the plain
-token is returned once, when issued, and cannot be shown again. Issuing a new token revokes
-the owner's old ones; a revoked token finds nothing (the feed answers 404).
+token is returned once, when issued, and cannot be shown again. A new token either replaces
+the owner's old ones (revoked) or sits beside them, so that someone who lost their link gets
+a new one without breaking a calendar subscribed elsewhere; a revoked token finds nothing
+(the feed answers 404).
 Services flush and never commit.
 """
 
@@ -61,11 +63,13 @@ def revoke_tokens(actor: User | None, *, delegate_id: int | None = None,
 
 
 def issue_token(actor: User | None, *, delegate_id: int | None = None,
-                delegation_id: int | None = None) -> tuple[FeedToken, str]:
-    """A new token for the owner (old ones revoked). Returns the row and the plain token,
-    which the caller shows once and never stores."""
+                delegation_id: int | None = None, replace: bool = True
+                ) -> tuple[FeedToken, str]:
+    """A new token for the owner (with ``replace``, the old ones are revoked). Returns the
+    row and the plain token, which the caller shows once and never stores."""
     _owner_clause(delegate_id, delegation_id)
-    revoke_tokens(actor, delegate_id=delegate_id, delegation_id=delegation_id)
+    if replace:
+        revoke_tokens(actor, delegate_id=delegate_id, delegation_id=delegation_id)
     plain = secrets.token_urlsafe(TOKEN_BYTES)
     row = FeedToken(delegate_id=delegate_id, delegation_id=delegation_id,
                     token_hash=hash_token(plain))

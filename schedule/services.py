@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from delegations import protocol
 from delegations.changelog import record
@@ -162,13 +163,14 @@ def _overlapping(b: _Booking) -> list[tuple[str, datetime, datetime]]:
 def _room_taken_message(b: _Booking, others: list[tuple[str, datetime, datetime]]) -> str:
     with db.session.no_autoflush:
         room_name = db.session.scalar(sa.select(Room.name).where(Room.id == b.room_id))
-    where = room_name or "The room"
+    where = room_name or gettext("The room")
     if not others:
-        return (f"{where} was just booked by someone else at that time; the change was not "
-                "saved. Pick another room or time.")
+        return gettext("%(room)s was just booked by someone else at that time; the change was "
+                       "not saved. Pick another room or time.", room=where)
     names = "; ".join(f"{t!r} {fmt_span(a, z, b.timezone)}"
                       for t, a, z in others)
-    return f"{where} is already booked at that time: {names}. Pick another room or time."
+    return gettext("%(room)s is already booked at that time: %(sessions)s. Pick another room "
+                   "or time.", room=where, sessions=names)
 
 
 @contextmanager
@@ -215,13 +217,14 @@ def overlaps_among(sessions: list[Session]) -> list[tuple[Session, Session]]:
 
 def validate_session_fields(fields: dict[str, Any]) -> None:
     if not str(fields.get("title", "x")).strip():
-        raise ProgrammeError("A session needs a title.", "title")
+        raise ProgrammeError(gettext("A session needs a title."), "title")
     start, end = fields.get("starts_at"), fields.get("ends_at")
     if start is not None and end is not None and end <= start:
-        raise ProgrammeError("The session must end after it starts.", "ends_at")
+        raise ProgrammeError(gettext("The session must end after it starts."), "ends_at")
     att = fields.get("expected_attendance")
     if att is not None and att < 0:
-        raise ProgrammeError("Expected attendance cannot be negative.", "expected_attendance")
+        raise ProgrammeError(gettext("Expected attendance cannot be negative."),
+                             "expected_attendance")
 
 
 def create_session(forum: Forum, actor: User | None, **fields: Any) -> Session:
@@ -243,15 +246,17 @@ def add_speaker(session: Session, actor: User | None, *, delegate: Delegate | No
                 minutes: int | None = None, remote: bool = False,
                 notes: str = "") -> SpeakerSlot:
     if delegate is None and not guest_name.strip():
-        raise ProgrammeError("Pick a delegate or give an external guest's name.", "delegate_id")
+        raise ProgrammeError(gettext("Pick a delegate or give an external guest's name."),
+                             "delegate_id")
     if delegate is not None:
         if delegate.delegation.forum_id != session.forum_id:
-            raise ProgrammeError("That delegate belongs to another forum.", "delegate_id")
+            raise ProgrammeError(gettext("That delegate belongs to another forum."), "delegate_id")
         if any(s.delegate_id == delegate.id for s in session.speaker_slots):
-            raise ProgrammeError(f"{delegate.display_name} is already in this session.",
+            raise ProgrammeError(gettext("%(name)s is already in this session.",
+                                         name=delegate.display_name),
                                  "delegate_id")
     if minutes is not None and minutes < 0:
-        raise ProgrammeError("Minutes cannot be negative.", "minutes")
+        raise ProgrammeError(gettext("Minutes cannot be negative."), "minutes")
     if order is None:
         order = max((s.order for s in session.speaker_slots), default=0) + 1
     before = outbox.snapshot(session)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from delegations.changelog import record
 from delegations.db import db
@@ -19,12 +20,13 @@ def save_venue(forum: Forum, actor: User | None, venue: Venue | None = None,
                **fields: Any) -> Venue:
     name = str(fields.get("name", venue.name if venue else "")).strip()
     if not name:
-        raise ProgrammeError("A venue needs a name.", "name")
+        raise ProgrammeError(gettext("A venue needs a name."), "name")
     clash = db.session.scalar(sa.select(Venue.id).where(
         Venue.forum_id == forum.id, Venue.name == name,
         Venue.id != (venue.id if venue and venue.id else -1)))
     if clash is not None:
-        raise ProgrammeError(f"This forum already has a venue called {name!r}.", "name")
+        raise ProgrammeError(gettext("This forum already has a venue called %(name)s.",
+                                     name=repr(name)), "name")
     created = venue is None
     if venue is None:
         venue = Venue(forum=forum)
@@ -51,7 +53,7 @@ def set_travel(a: Venue, b: Venue, minutes: int | None, actor: User | None = Non
         if row is not None:
             db.session.delete(row)
     elif minutes < 0:
-        raise ProgrammeError("Travel minutes cannot be negative.", "travel")
+        raise ProgrammeError(gettext("Travel minutes cannot be negative."), "travel")
     elif row is None:
         db.session.add(VenueTravel(from_venue_id=lo, to_venue_id=hi, minutes=minutes))
     elif row.minutes != minutes:
@@ -66,14 +68,15 @@ def save_room(venue: Venue, actor: User | None, room: Room | None = None,
               **fields: Any) -> Room:
     name = str(fields.get("name", room.name if room else "")).strip()
     if not name:
-        raise ProgrammeError("A room needs a name.", "name")
+        raise ProgrammeError(gettext("A room needs a name."), "name")
     if fields.get("capacity") is not None and fields["capacity"] < 0:
-        raise ProgrammeError("Capacity cannot be negative.", "capacity")
+        raise ProgrammeError(gettext("Capacity cannot be negative."), "capacity")
     clash = db.session.scalar(sa.select(Room.id).where(
         Room.venue_id == venue.id, Room.name == name,
         Room.id != (room.id if room and room.id else -1)))
     if clash is not None:
-        raise ProgrammeError(f"{venue.name} already has a room called {name!r}.", "name")
+        raise ProgrammeError(gettext("%(venue)s already has a room called %(name)s.",
+                                     venue=venue.name, name=repr(name)), "name")
     created = room is None
     if room is None:
         room = Room(venue=venue)

@@ -23,7 +23,8 @@ from delegations.timeutil import days, is_valid_zone, to_zone, zone_names
 from .clashes import counts as clash_counts
 from .clashes import forum_clashes
 from .models import Session, SpeakerSlot, Venue
-from .queries import sessions_between, visible_sessions_clause
+from .programme_filter import ProgrammeFilter, filter_choices, filtered_sessions
+from .queries import visible_sessions_clause
 
 bp = Blueprint("schedule", __name__)
 
@@ -77,15 +78,18 @@ def overview(forum: str) -> Any:
 def programme(forum: str) -> Any:
     f = forum_or_404(forum)
     home_tz = viewer_zone(f.timezone)
-    sessions = sessions_between(f, f.start_date, f.end_date, current_user)
+    flt = ProgrammeFilter.from_args(request.args, f)
+    sessions = filtered_sessions(f, flt, current_user)
     by_day: dict[date, list[Session]] = defaultdict(list)
     for s in sessions:
         by_day[to_zone(s.starts_at, f.timezone).date()].append(s)
+    shown = [flt.day] if flt.day else days(f.start_date, f.end_date)
     return render_template(
         "schedule/programme.html",
         forum=f,
-        days=[(d, by_day.get(d, [])) for d in days(f.start_date, f.end_date)]
-        + [(d, v) for d, v in sorted(by_day.items()) if not f.start_date <= d <= f.end_date],
+        days=[(d, by_day.get(d, [])) for d in shown if by_day.get(d) or not flt.active]
+        + [(d, v) for d, v in sorted(by_day.items()) if d not in shown],
         home_tz=home_tz,
         zone_names=zone_names(),
+        flt=flt, choices=filter_choices(f), found=len(sessions),
     )

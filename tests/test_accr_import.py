@@ -57,7 +57,8 @@ def test_500_rows_with_3_bad_then_fixed(client, make_user, world, app):
     rows = generated_rows(500)
     # data rows start on line 2 (line 1 is the header): row i is on line i + 2
     rows[49]["email"] = "not-an-email"                   # line 51
-    rows[200]["delegation"] = "Atlantis"                 # line 202
+    rows[200]["delegation"] = "Atlantis"                 # line 202 (no country: cannot
+    rows[200]["country"] = ""                            # be created)
     rows[401]["arrival_date"] = "31/02/2022x"            # line 403
     r = follow_import(client, upload(client, world.forum, csv_bytes(rows), "roster.csv"))
     assert r.status_code == 422

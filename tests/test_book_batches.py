@@ -190,14 +190,14 @@ def test_failed_book_has_a_reason_and_can_be_retried(rq_app, client, auth, world
     # a book too long for its time limit fails alone, with a readable reason
     forum, ama = world["forum"], world["people"][0]
     start_at = datetime(2022, 5, 19, 8, 0, tzinfo=UTC)
-    for i in range(60):
+    for i in range(400):
         make_session(forum, start=start_at + timedelta(minutes=10 * i),
                      end=start_at + timedelta(minutes=10 * i + 9), title=f"Long {i}",
-                     speakers=[ama], background="Background paragraph. " * 200)
+                     speakers=[ama], background="Background paragraph. " * 400)
     db.session.commit()
     auth.login("c@example.org")
     batch_id = start(client, scope="delegation", delegation_id=str(world["a"].id))
-    burst(rq_app, FLASK_BOOKS_JOB_TIMEOUT="4")
+    burst(rq_app, FLASK_BOOKS_JOB_TIMEOUT="10")
     db.session.rollback()
     p = client.get(f"/BB22/books/batches/{batch_id}/progress.json").get_json()
     assert (p["done"], p["failed"], p["state"]) == (1, 1, "finished")
@@ -217,13 +217,13 @@ def test_cli_batch_on_rq_exits_non_zero_when_a_book_failed(rq_app, world, make_s
                                                            tmp_path):
     forum, ama = world["forum"], world["people"][0]
     start_at = datetime(2022, 5, 19, 8, 0, tzinfo=UTC)
-    for i in range(60):
+    for i in range(400):
         make_session(forum, start=start_at + timedelta(minutes=10 * i),
                      end=start_at + timedelta(minutes=10 * i + 9), title=f"Long {i}",
-                     speakers=[ama], background="Background paragraph. " * 200)
+                     speakers=[ama], background="Background paragraph. " * 400)
     db.session.commit()
     worker = jobs_support.start_worker(rq_app, log=tmp_path / "worker.log",
-                                       FLASK_BOOKS_JOB_TIMEOUT="4")
+                                       FLASK_BOOKS_JOB_TIMEOUT="10")
     try:
         res = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "books", "batch",

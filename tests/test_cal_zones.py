@@ -23,12 +23,11 @@ import subprocess
 import time as clock
 from datetime import date, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from delegations.timeutil import canonical_zone, local_time_problem
-from tests.cal_support import ICAL_CHECK
+from tests.conftest import require_tool
 from tests.zone_support import (
     FIRST_DAY,
     LAST_DAY,
@@ -61,11 +60,10 @@ NAMED = {
 
 
 def run_ical_check(data: bytes, tmp_path, name: str) -> list[dict]:
-    if not ICAL_CHECK.exists():
-        pytest.fail("ical-check is missing: put the shared checker tools beside the checkout")
+    tool = require_tool("ical-check")  # fails, never skips, when the checker is missing
     f = tmp_path / name
     f.write_bytes(data)
-    r = subprocess.run([str(ICAL_CHECK), str(f), "--json"], capture_output=True, text=True,
+    r = subprocess.run([str(tool), str(f), "--json"], capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
     return json.loads(r.stdout)

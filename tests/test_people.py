@@ -178,3 +178,29 @@ def test_delegate_stay_dates_outside_a_session_are_previewed(client, auth, make_
     assert r.status_code == 302
     db.session.expire_all()
     assert p.arrival_date == date(2022, 5, 18)
+
+
+def test_invitation_goes_out_through_the_mail_outbox(client, auth, app, runner,
+                                                     make_user, make_delegation):
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
+                          MAIL_DEFAULT_SENDER="Forum Desk <desk@forumdesk.example>")
+        d = make_delegation(name="Freetown")
+        make_user(Role.COORDINATOR, email="coord@example.org")
+        auth.login("coord@example.org")
+        r = client.post(f"/{d.forum.short_name}/invitations/", data={
+            "email": "fp@example.org", "role": "focal_point", "delegation_id": str(d.id)})
+        page = r.get_data(as_text=True)
+        link = _link(page)
+        assert "queued in the mail outbox for fp@example.org" in page
+        result = runner.invoke(args=["mail", "send"])
+        assert result.exit_code == 0, result.output
+        (got,) = [m for m in server.handler.received if m.to == "fp@example.org"]
+        assert link in got.text() and "Freetown" in got.text()
+        assert got.msg["Subject"] == "Your invitation to Forum Desk"
+    finally:
+        server.stop()
