@@ -77,11 +77,30 @@ def value_problem(column: sa.Column[Any], key: str, value: Any) -> str | None:
     return None
 
 
+@cache
+def _text_rules(model: type[Any]) -> dict[str, tuple[int, re.Pattern[str], bool]]:
+    """Text columns: (longest, characters refused, an e-mail?), worked out once per model."""
+    out = {}
+    for key, column in _columns(model).items():
+        t = column.type
+        if isinstance(t, sa.String) and not isinstance(t, sa.Enum):
+            one_line = not isinstance(t, sa.Text) and t.length is not None
+            out[key] = (t.length or MAX_TEXT, ONE_LINE_BAD if one_line else TEXT_BAD,
+                        key == "email" or key.endswith("_email"))
+    return out
+
+
 def column_problems(model: type[Any], values: Mapping[str, Any]) -> dict[str, str]:
     """{field: why} for every value that ``model``'s column of that name cannot take."""
-    columns = _columns(model)
+    columns, texts = _columns(model), _text_rules(model)
     out = {}
     for key, value in values.items():
+        if not value:
+            continue
+        rule = texts.get(key) if isinstance(value, str) else None
+        if rule is not None and len(value) <= rule[0] and not rule[1].search(value) \
+                and not (rule[2] and not EMAIL_RE.match(value)):
+            continue  # the usual case, decided without building a message
         column = columns.get(key)
         if column is not None:
             problem = value_problem(column, key, value)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cache
+from datetime import date
 from typing import Any, NamedTuple
 
 import pycountry
 import sqlalchemy as sa
-from flask_babel import force_locale, get_locale
 
 from . import fields
 from .db import db
@@ -32,6 +30,7 @@ from .models import (
     Organisation,
     Route,
 )
+from .roster_cells import choices, enum_value, key_name, parse_bool, parse_date
 from .status import TRANSITIONS
 from .tables import Row
 from .timeutil import is_valid_zone
@@ -89,6 +88,12 @@ class ImportPlan:
     same: int = 0  # rows matching a delegate they would not change: counted, not kept
     new_delegations: list[DelegationRef] = field(default_factory=list)  # created on confirm
 
+    def refuse(self, line: int, name: str, problems: list[str]) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:  # the first ones; the count is all of them
+            self.errors.append((line, "; ".join(problems)))
+            self.names[line] = name
+
     @property
     def ok(self) -> bool:
         return not self.error_count and bool(self.rows or self.same)
@@ -105,66 +110,6 @@ class ImportPlan:
     @property
     def unchanged(self) -> int:
         return self.same
-
-
-# --------------------------------------------------------------------------- cells
-
-
-@cache
-def _lookup(enum_cls: Any, locale: str) -> dict[str, Any]:
-    """Every spelling of every member in one language, built once (not once per row)."""
-    out: dict[str, Any] = {}
-    with force_locale(locale):
-        for m in enum_cls:
-            for text in (m.value, m.value.replace("_", " "), str(getattr(m, "label", m.value))):
-                out.setdefault(text.lower(), m)
-    return out
-
-
-def _enum(enum_cls: Any, text: str) -> Any:
-    """A member from its value or its label, in English or in the language of the request
-    (a file made in English imports the same whatever language the page is in)."""
-    t = text.strip().lower()
-    found = _lookup(enum_cls, "en").get(t)
-    if found is None:
-        found = _lookup(enum_cls, str(get_locale() or "en")).get(t)
-    if found is None:
-        raise ValueError
-    return found
-
-
-def _choices(enum_cls: Any) -> str:
-    return ", ".join(m.value for m in enum_cls)
-
-
-def _date(text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) == 10 and text[4] == "-":
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    for fmt in ("%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a date, no time)
-        except ValueError:
-            continue
-    raise ValueError
-
-
-def _bool(text: str) -> bool:
-    t = text.strip().lower()
-    if t in ("", "no", "n", "false", "0"):
-        return False
-    if t in ("yes", "y", "true", "1", "x"):
-        return True
-    raise ValueError
-
-
-def key_name(given: str, family: str) -> str:
-    return f"{given.casefold().strip()}|{family.casefold().strip()}"
 
 
 # --------------------------------------------------------------------------- the forum
@@ -281,10 +226,10 @@ def _check_person(ctx: Context, v: dict[str, str], get: Callable[[str], str],
                                    ("capacity", Capacity, Capacity.MEMBER)):
         text = get(col)
         try:
-            person[col] = _enum(enum_cls, text) if text else default
+            person[col] = enum_value(enum_cls, text) if text else default
         except ValueError:
             problems.append(f"unknown {col} \u201c{text}\u201d (use one of: "
-                            f"{_choices(enum_cls)})")
+                            f"{choices(enum_cls)})")
     problems += [f"{k} {why}" for k, why in fields.column_problems(Delegate, person).items()]
     tz = get("home_timezone")
     if tz and not is_valid_zone(tz):
@@ -293,7 +238,7 @@ def _check_person(ctx: Context, v: dict[str, str], get: Callable[[str], str],
     person["home_timezone"] = tz or None
     for col in ("arrival_date", "departure_date"):
         try:
-            person[col] = _date(get(col))
+            person[col] = parse_date(get(col))
         except ValueError:
             problems.append(f"{col} \u201c{get(col)}\u201d is not a date (use YYYY-MM-DD)")
     if (isinstance(person.get("arrival_date"), date)
@@ -316,13 +261,13 @@ def _check_accreditation(ctx: Context, get: Callable[[str], str],
                            "organisation_id": found["organisation"]}
     route_text = get("route")
     if not route_text:
-        problems.append("route is empty (use one of: " + _choices(Route) + ")")
+        problems.append("route is empty (use one of: " + choices(Route) + ")")
     else:
         try:
-            acc["route"] = _enum(Route, route_text)
+            acc["route"] = enum_value(Route, route_text)
         except ValueError:
             problems.append(f"unknown route \u201c{route_text}\u201d (use one of: "
-                            f"{_choices(Route)})")
+                            f"{choices(Route)})")
     if acc.get("route") == Route.PARTNER_ORGANISATION and not acc["sponsor_id"] \
             and not get("sponsor"):
         problems.append("the partner organisation route needs a sponsor")
@@ -330,12 +275,12 @@ def _check_accreditation(ctx: Context, get: Callable[[str], str],
                                    ("badge_type", BadgeType, None)):
         text = get(col)
         try:
-            acc[col] = _enum(enum_cls, text) if text else default
+            acc[col] = enum_value(enum_cls, text) if text else default
         except ValueError:
             problems.append(f"unknown {col} \u201c{text}\u201d (use one of: "
-                            f"{_choices(enum_cls)})")
+                            f"{choices(enum_cls)})")
     try:
-        acc["substitute"] = _bool(get("substitute"))
+        acc["substitute"] = parse_bool(get("substitute"))
     except ValueError:
         problems.append(f"substitute \u201c{get('substitute')}\u201d must be yes or no")
     return acc
@@ -387,10 +332,7 @@ def check_rows(forum: Forum, rows: Iterable[Row], progress: Progress | None = No
             problems.append(f"status cannot go from {match.acc_status.value} to "
                             f"{new_status.value}")
         if problems:
-            plan.error_count += 1
-            if len(plan.errors) < MAX_ERRORS_KEPT:
-                plan.errors.append((row.line, "; ".join(problems)))
-                plan.names[row.line] = f"{given} {family}".strip()
+            plan.refuse(row.line, f"{given} {family}".strip(), problems)
         elif delegation is not None:
             if match is not None and match.acc_id is not None \
                     and digest(values) == match.digest:

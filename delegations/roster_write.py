@@ -26,7 +26,7 @@ from .roster_check import (
     PlannedRow,
     key_name,
 )
-from .status import TIMESTAMP_FIELD, history_entry, record_statuses
+from .status import TIMESTAMP_FIELD, history_entry, record_statuses, status_labels
 
 BATCH = 2000
 # Core tables, not the ORM entities: executemany as it is, no ORM bulk machinery
@@ -141,13 +141,14 @@ def _write_accreditations(accs: list[tuple[dict[str, Any], Any, Any]], now: Any,
     """One statement for the rows whose status stays, one per status reached by the
     others (each sets its own timestamp column); every move gets its history entry."""
     groups: dict[Any, list[dict[str, Any]]] = {}
+    labels = status_labels()
     for params, e, status in accs:
         if status == e.acc_status:
             groups.setdefault(None, []).append(params)
             continue
         groups.setdefault(status, []).append(params)
         history.append(history_entry(actor, e.acc_id, e.id, e.name, e.acc_status, status,
-                                     "spreadsheet", at=now))
+                                     "spreadsheet", at=now, labels=labels))
     for status, params in groups.items():
         values: dict[str, Any] = {f: sa.bindparam(f"b_{f}") for f in ACC_FIELDS}
         if status is not None:
@@ -200,10 +201,12 @@ def _insert_new(forum: Forum, rows: list[PlannedRow], now: Any, actor: User | No
                Accreditation.delegate_id.in_(sa.bindparam("pids", expanding=True))),
         {"pids": [pid for pid, _ in pending]}).all()) if len(pending) <= 30000 else \
         _acc_ids_in_batches(forum, [pid for pid, _ in pending])
+    labels = status_labels()
     for batch in _batches(pending):
         record_statuses(
             history_entry(actor, acc_ids[pid], pid, " ".join(_name(r)).strip(), None,
-                          _acc(r)["status"], "spreadsheet", at=now) for pid, r in batch)
+                          _acc(r)["status"], "spreadsheet", at=now, labels=labels)
+            for pid, r in batch)
     return len(fresh)
 
 

@@ -7,7 +7,7 @@ and both write the history entry, with actor and source, through ``history_entry
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -118,8 +118,12 @@ def set_status(acc: Accreditation, new: AccreditationStatus, actor: User | None,
 
 def history_entry(actor: User | None, acc_id: int, delegate_id: int, name: str,
                   old: AccreditationStatus | None, new: AccreditationStatus, source: str,
-                  note: str = "", at: datetime | None = None) -> dict[str, Any]:
-    """The change-log row of one status change (a dict, so bulk writes insert many)."""
+                  note: str = "", at: datetime | None = None,
+                  labels: Mapping[AccreditationStatus | None, str] | None = None
+                  ) -> dict[str, Any]:
+    """The change-log row of one status change (a dict, so bulk writes insert many).
+    ``labels``: the statuses' labels worked out once by a bulk write (``status_labels``),
+    instead of a translation lookup per row."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     details: dict[str, Any] = {"from": old.value if old else None, "to": new.value,
@@ -131,9 +135,15 @@ def history_entry(actor: User | None, acc_id: int, delegate_id: int, name: str,
         "user_id": actor.id if actor is not None else None,
         "actor": actor.email if actor is not None else "system",
         "entity": "accreditation", "entity_id": acc_id, "action": f"status:{new.value}",
-        "summary": f"{name}: {old.label if old else 'new'} → {new.label}",
+        "summary": f"{name}: {labels[old]} → {labels[new]}" if labels is not None
+                   else f"{name}: {old.label if old else 'new'} → {new.label}",
         "details": details,
     }
+
+
+def status_labels() -> dict[AccreditationStatus | None, str]:
+    """Every status's label in the current language, for ``history_entry(labels=)``."""
+    return {None: "new", **{s: str(s.label) for s in AccreditationStatus}}
 
 
 def past_history(actor: User | None, acc: Accreditation, name: str, delegate_id: int,

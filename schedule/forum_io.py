@@ -300,7 +300,7 @@ class _Reader:
         c = self.c
         for i, so in enumerate(c.arr(data.get("sessions"), "sessions")):
             p = f"sessions[{i}]"
-            se = self.session(c.obj(so, p), p)
+            se = self.session(so := c.obj(so, p), p)  # not an object: reported, skipped
             for j, sp in enumerate(c.arr(so.get("speakers"), f"{p}.speakers")):
                 spp = f"{p}.speakers[{j}]"
                 se.speaker_slots.append(self.speaker(c.obj(sp, spp), spp, j))
