@@ -16,7 +16,16 @@ import sqlalchemy as sa
 from flask import abort
 
 from .db import db
-from .models import Accreditation, Delegate, Delegation, Forum, Role, User
+from .models import (
+    Accreditation,
+    Deadline,
+    Delegate,
+    Delegation,
+    Forum,
+    ImportJob,
+    Role,
+    User,
+)
 
 T = TypeVar("T")
 
@@ -87,6 +96,10 @@ RULES: dict[type, Rule] = {
     Accreditation: Rule(lambda o: o.forum_id,
                         lambda u, o: can_see_delegate(u, o.delegate),
                         lambda u, o: can_edit_delegation(u, o.delegate.delegation_id)),
+    # a forum's deadlines and roster imports are the coordinators' own records
+    Deadline: Rule(lambda o: o.forum_id, lambda u, o: is_manager(u), lambda u, o: is_manager(u)),
+    ImportJob: Rule(lambda o: o.forum_id, lambda u, o: is_manager(u),
+                    lambda u, o: is_manager(u)),
 }
 
 

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from . import accreditation, changelog, roster
-from .access import can_edit
+from .access import can_edit, get_or_404_for
 from .auth import manager_required, roles_required
 from .db import db
 from .forms import DeadlineForm, OrganisationForm, QuotaForm
@@ -226,9 +226,7 @@ def deadline_delete(forum: str) -> Any:
     walk knows)."""
     f = forum_or_404(forum)
     raw = request.form.get("deadline_id", "")
-    d = db.session.get(Deadline, int(raw)) if raw.isdigit() else None
-    if d is None or d.forum_id != f.id:
-        abort(404)
+    d = get_or_404_for(current_user, Deadline, int(raw) if raw.isdigit() else None, f)
     db.session.delete(d)
     db.session.commit()
     flash(_("Deadline removed."), "info")

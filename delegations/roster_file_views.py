@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -23,6 +22,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import jobs, roster, roster_jobs, spreadsheets, tables
+from .access import get_or_404_for
 from .auth import manager_required
 from .db import db
 from .forums import forum_or_404
@@ -123,10 +123,7 @@ def roster_import_post(forum: str) -> Any:
 
 
 def _job_or_404(f: Forum, job_id: int) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.forum_id != f.id:
-        abort(404)
-    return job
+    return get_or_404_for(current_user, ImportJob, job_id, f)
 
 
 @bp.get("/<forum>/roster/import/jobs/<int:job_id>")

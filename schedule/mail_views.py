@@ -25,8 +25,9 @@ from flask import (
 )
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from delegations import jobs
+from delegations import access, jobs
 from delegations.auth import manager_required, public
 from delegations.db import db, utcnow
 from delegations.forums import forum_or_404
@@ -70,10 +71,7 @@ def outbox(forum: str) -> Any:
 
 
 def _row(f: Any, message_id: int) -> MailMessage:
-    row = db.session.get(MailMessage, message_id)
-    if row is None or row.forum_id != f.id:
-        abort(404)
-    return row
+    return access.get_or_404_for(current_user, MailMessage, message_id, f)
 
 
 @bp.get("/<forum>/mail/outbox/<int:message_id>.eml")
@@ -231,6 +229,9 @@ def init_app(app: Flask) -> None:
     from delegations.nav import add_nav
 
     mailer.init_config(app)
+    # outbox rows name people and addresses: coordinators only
+    access.register(MailMessage, forum_id=lambda m: m.forum_id,
+                    can_see=lambda u, m: access.is_manager(u), hidden=404)
     # Off under TESTING: tests deliver explicitly, with `flask mail send`.
     app.config.setdefault("MAIL_SEND_BY_JOBS", not app.config.get("TESTING"))
     if not sa.event.contains(sa.orm.Session, "after_commit", _after_commit):

@@ -258,10 +258,7 @@ def batch_post(forum: str) -> Any:
 
 
 def _batch_or_404(f: Forum, batch_id: int) -> BadgeBatch:
-    batch = db.session.get(BadgeBatch, batch_id)
-    if batch is None or batch.forum_id != f.id:
-        abort(404)
-    return batch
+    return access.get_or_404_for(current_user, BadgeBatch, batch_id, f)
 
 
 @bp.get("/<forum>/badges/batches/<int:batch_id>")
