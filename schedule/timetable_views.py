@@ -18,8 +18,8 @@ from flask_login import current_user
 from delegations.auth import manager_required
 from delegations.db import db
 from delegations.forums import forum_or_404
-from delegations.models import ChangeLog
 from delegations.timeutil import fmt_span, fmt_time
+from delegations.versions import StaleEdit, check_fresh
 from delegations.write_preview import confirmed, fingerprint
 
 from .models import Room, Session, Venue
@@ -64,19 +64,11 @@ def _instant(value: str | None, field: str) -> datetime:
     return at.astimezone(UTC)
 
 
-def _last_change(s: Session) -> ChangeLog | None:
-    return db.session.scalar(
-        sa.select(ChangeLog).where(ChangeLog.entity == "session", ChangeLog.entity_id == s.id)
-        .order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).limit(1))
-
-
-def _stale(s: Session, tz: str) -> dict[str, Any]:
-    last = _last_change(s)
-    who = last.actor if last is not None else _("someone")
-    when = fmt_time(last.at, tz) if last is not None else ""
+def _stale(s: Session, e: StaleEdit, tz: str) -> dict[str, Any]:
+    when = fmt_time(e.at, tz) if e.at is not None else ""
     return {"status": "stale", "message": _(
         "%(title)s was changed by %(who)s at %(when)s since you opened the grid; "
-        "reload to see it.", title=s.title, who=who, when=when)}
+        "reload to see it.", title=s.title, who=e.by, when=when)}
 
 
 def _state(s: Session) -> dict[str, Any]:
@@ -95,8 +87,10 @@ def grid_move_post(forum: str) -> Any:
         move = MoveRequest(request.form, f.id)
     except ProgrammeError as exc:
         return jsonify({"status": "error", "message": exc.message}), 422
-    if move.revision != s.revision:
-        return jsonify(_stale(s, f.timezone)), 409
+    try:
+        check_fresh(s, "session", move.revision)
+    except StaleEdit as e:
+        return jsonify(_stale(s, e, f.timezone)), 409
     clashes = clashes_created(f, SessionChange(
         s.id, s.title, move.starts_at, move.ends_at, move.room_id, s.official,
         s.expected_attendance, s.cancelled))
